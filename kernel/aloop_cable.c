@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loopback sound card: the data path.
+ *
+ * All running ends of a cable advance together, by the same whole number
+ * of frames, derived from the cable's clock.  Whatever the playback end
+ * gives up in a step is written into the capture end in the same step, so
+ * a frame can be neither lost nor duplicated between the two.  The
+ * fraction of a frame left over after each step is carried exactly, in
+ * fixed point, so positions never drift from the clock whatever the
+ * period size, rate or rate shift.
+ *
+ * Positions move whenever someone asks (pointer, trigger, a clock tick,
+ * a rate shift change) and the cable's hrtimer wakes it at the next
+ * period boundary of its earliest end to report periods.
+ */
+#include <linux/math64.h>
+#include <linux/minmax.h>
+
+#include "aloop.h"
+#include "aloop_compat.h"
+
+/* One frame, in the unit of aloop_cable.frac. */
+#define FRAME_UNIT		(NSEC_PER_SEC * (u64)ALOOP_RATE_SHIFT_UNITY)
+/*
+ * Largest clock step folded into aloop_cable.frac at once:
+ * FRAME_UNIT + MAX_STEP_NS * ALOOP_RATE_SHIFT_MAX * 192000 < 2^64.
+ */
+#define MAX_STEP_NS		(500 * NSEC_PER_MSEC)
+/* Largest number of frames to wait for in one wake-up, so u64 holds it. */
+#define MAX_WAIT_FRAMES		100000
+
+static u64 cable_clock_now(struct aloop_cable *cable)
+{
+	return cable->clock.ops->now(&cable->clock);
+}
+
+/* Whole frames that passed on the clock since the last update. */
+static u64 frames_since_last(struct aloop_cable *cable, u64 now)
+{
+	u64 per_ns = (u64)cable->setup.rate_shift * cable->rate;
+	u64 delta, frames = 0;
+
+	if (now <= cable->clock_last)
+		return 0;
+	delta = now - cable->clock_last;
+	cable->clock_last = now;
+	while (delta) {
+		u64 step = min_t(u64, delta, MAX_STEP_NS);
+
+		cable->frac += step * per_ns;
+		frames += div64_u64_rem(cable->frac, FRAME_UNIT, &cable->frac);
+		delta -= step;
+	}
+	return frames;
+}
+
+static void *sample_at(struct aloop_stream *s, unsigned int frame,
+		       unsigned int channel)
+{
+	size_t offset;
+
+	if (s->interleaved)
+		offset = (size_t)frame * s->frame_bytes +
+			 channel * s->sample_bytes;
+	else
+		offset = ((size_t)channel * s->buffer_frames + frame) *
+			 s->sample_bytes;
+	return s->substream->runtime->dma_area + offset;
+}
+
+/* Copy @count frames (at most the capture ring) between two rings. */
+static void copy_frames(struct aloop_stream *play, unsigned int play_pos,
+			struct aloop_stream *capt, unsigned int capt_pos,
+			unsigned int count)
+{
+	unsigned int channels = capt->substream->runtime->channels;
+	unsigned int chunk, ch, f;
+
+	while (count) {
+		chunk = min3(count, play->buffer_frames - play_pos,
+			     capt->buffer_frames - capt_pos);
+		if (play->interleaved && capt->interleaved) {
+			memcpy(sample_at(capt, capt_pos, 0),
+			       sample_at(play, play_pos, 0),
+			       (size_t)chunk * capt->frame_bytes);
+		} else if (!play->interleaved && !capt->interleaved) {
+			for (ch = 0; ch < channels; ch++)
+				memcpy(sample_at(capt, capt_pos, ch),
+				       sample_at(play, play_pos, ch),
+				       (size_t)chunk * capt->sample_bytes);
+		} else {
+			for (f = 0; f < chunk; f++)
+				for (ch = 0; ch < channels; ch++)
+					memcpy(sample_at(capt, capt_pos + f, ch),
+					       sample_at(play, play_pos + f, ch),
+					       capt->sample_bytes);
+		}
+		count -= chunk;
+		play_pos = (play_pos + chunk) % play->buffer_frames;
+		capt_pos = (capt_pos + chunk) % capt->buffer_frames;
+	}
+}
+
+/* Fill @count frames (at most the ring) of a capture ring with silence. */
+static void silence_frames(struct aloop_stream *capt, unsigned int pos,
+			   unsigned int count)
+{
+	struct snd_pcm_runtime *runtime = capt->substream->runtime;
+	unsigned int chunk, ch;
+
+	while (count) {
+		chunk = min(count, capt->buffer_frames - pos);
+		if (capt->interleaved)
+			snd_pcm_format_set_silence(runtime->format,
+						   sample_at(capt, pos, 0),
+						   chunk * runtime->channels);
+		else
+			for (ch = 0; ch < runtime->channels; ch++)
+				snd_pcm_format_set_silence(runtime->format,
+							   sample_at(capt, pos, ch),
+							   chunk);
+		count -= chunk;
+		pos = (pos + chunk) % capt->buffer_frames;
+	}
+}
+
+static struct aloop_stream *running_end(struct aloop_cable *cable, int stream)
+{
+	return cable->running & BIT(stream) ? cable->streams[stream] : NULL;
+}
+
+/**
+ * aloop_params_differ - whether two ends cannot carry the same audio
+ * @a: an end with hw_params
+ * @b: another end with hw_params
+ *
+ * Return: true if format, rate or channels differ.
+ */
+bool aloop_params_differ(const struct aloop_stream *a,
+			 const struct aloop_stream *b)
+{
+	return a->format != b->format || a->rate != b->rate ||
+	       a->channels != b->channels;
+}
+
+static unsigned int ring_add(unsigned int pos, u64 frames, unsigned int size)
+{
+	u32 rem;
+
+	div_u64_rem(pos + frames, size, &rem);
+	return rem;
+}
+
+/* Move every running end by @frames, carrying the audio across. */
+static void advance(struct aloop_cable *cable, u64 frames)
+{
+	struct aloop_stream *play = running_end(cable, SNDRV_PCM_STREAM_PLAYBACK);
+	struct aloop_stream *capt = running_end(cable, SNDRV_PCM_STREAM_CAPTURE);
+	struct aloop_stream *s;
+	unsigned int count;
+	u64 skip;
+	int i;
+
+	if (!frames)
+		return;
+	if (capt) {
+		/* only the last ring's worth can still be read */
+		count = min_t(u64, frames, capt->buffer_frames);
+		skip = frames - count;
+		if (play && !aloop_params_differ(play, capt))
+			copy_frames(play, ring_add(play->hw_pos, skip,
+						   play->buffer_frames),
+				    capt, ring_add(capt->hw_pos, skip,
+						   capt->buffer_frames),
+				    count);
+		else
+			silence_frames(capt, ring_add(capt->hw_pos, skip,
+						      capt->buffer_frames),
+				       count);
+	}
+	for (i = 0; i < ARRAY_SIZE(cable->streams); i++) {
+		s = running_end(cable, i);
+		if (!s)
+			continue;
+		s->hw_pos = ring_add(s->hw_pos, frames, s->buffer_frames);
+		if (frames >= s->period_frames - s->period_pos)
+			s->period_due = true;
+		s->period_pos = ring_add(s->period_pos, frames,
+					 s->period_frames);
+		s->moved += frames;
+	}
+}
+
+static void update(struct aloop_cable *cable)
+{
+	if (cable->running)
+		advance(cable, frames_since_last(cable, cable_clock_now(cable)));
+}
+
+/* Clock time until the earliest running end reaches a period boundary. */
+static u64 ns_to_next_period(struct aloop_cable *cable)
+{
+	u64 per_ns = (u64)cable->setup.rate_shift * cable->rate;
+	u64 frames = MAX_WAIT_FRAMES;
+	struct aloop_stream *s;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cable->streams); i++) {
+		s = running_end(cable, i);
+		if (!s)
+			continue;
+		/* a period already crossed is reported at once */
+		if (s->period_due)
+			return 0;
+		frames = min_t(u64, frames, s->period_frames - s->period_pos);
+	}
+	return div64_u64(frames * FRAME_UNIT - cable->frac + per_ns - 1,
+			 per_ns);
+}
+
+static void arm_wakeup(struct aloop_cable *cable)
+{
+	hrtimer_start(&cable->wakeup, ns_to_ktime(ns_to_next_period(cable)),
+		      HRTIMER_MODE_REL_SOFT);
+}
+
+/*
+ * Collect the ends that crossed a period boundary, so they can be
+ * reported once the cable lock is dropped.
+ */
+static unsigned int take_due(struct aloop_cable *cable,
+			     struct snd_pcm_substream **due)
+{
+	unsigned int n = 0;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cable->streams); i++) {
+		struct aloop_stream *s = running_end(cable, i);
+
+		if (s && s->period_due) {
+			s->period_due = false;
+			due[n++] = s->substream;
+		}
+	}
+	if (n)
+		cable->notifying++;
+	return n;
+}
+
+static void report_due(struct aloop_cable *cable,
+		       struct snd_pcm_substream **due, unsigned int n)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	if (!n)
+		return;
+	for (i = 0; i < n; i++)
+		snd_pcm_period_elapsed(due[i]);
+	spin_lock_irqsave(&cable->lock, flags);
+	if (!--cable->notifying)
+		wake_up(&cable->idle);
+	spin_unlock_irqrestore(&cable->lock, flags);
+}
+
+static enum hrtimer_restart wakeup_callback(struct hrtimer *timer)
+{
+	struct aloop_cable *cable = container_of(timer, struct aloop_cable,
+						 wakeup);
+	struct snd_pcm_substream *due[2];
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&cable->lock, flags);
+	/* stopped, or re-armed by a trigger while we waited for the lock */
+	if (!cable->running || hrtimer_is_queued(timer)) {
+		spin_unlock_irqrestore(&cable->lock, flags);
+		return HRTIMER_NORESTART;
+	}
+	update(cable);
+	n = take_due(cable, due);
+	hrtimer_set_expires(timer, ktime_add_ns(hrtimer_cb_get_time(timer),
+						ns_to_next_period(cable)));
+	spin_unlock_irqrestore(&cable->lock, flags);
+
+	report_due(cable, due, n);
+	return HRTIMER_RESTART;
+}
+
+static void playback_activity(struct aloop_cable *cable, bool *changed)
+{
+	bool active = cable->running & BIT(SNDRV_PCM_STREAM_PLAYBACK);
+
+	*changed = active != cable->setup.active;
+	cable->setup.active = active;
+}
+
+/**
+ * aloop_cable_start - an end starts (or resumes) moving
+ * @s: the end; called from trigger, under its stream lock
+ * @resume: the end resumes from a pause or suspend
+ *
+ * Return: 0, or -EIO when a capture end would start while the playback
+ * end is set up for another format, rate or channel count (possible only
+ * with "PCM Notify" on).
+ */
+int aloop_cable_start(struct aloop_stream *s, bool resume)
+{
+	struct aloop_cable *cable = s->cable;
+	struct aloop_stream *play;
+	unsigned long flags;
+	bool active_changed;
+
+	spin_lock_irqsave(&cable->lock, flags);
+	play = cable->streams[SNDRV_PCM_STREAM_PLAYBACK];
+	if (!resume && s != play &&
+	    (cable->configured & BIT(SNDRV_PCM_STREAM_PLAYBACK)) &&
+	    aloop_params_differ(play, s)) {
+		spin_unlock_irqrestore(&cable->lock, flags);
+		return -EIO;
+	}
+	if (cable->running) {
+		/* bring the other end up to now before joining it */
+		update(cable);
+	} else {
+		if (cable->clock.ops->start)
+			cable->clock.ops->start(&cable->clock);
+		cable->rate = s->rate;
+		cable->clock_last = cable_clock_now(cable);
+		cable->frac = 0;
+	}
+	cable->running |= BIT(s->substream->stream);
+	arm_wakeup(cable);
+	playback_activity(cable, &active_changed);
+	spin_unlock_irqrestore(&cable->lock, flags);
+
+	if (active_changed)
+		aloop_ctl_notify(cable, cable->setup.ctl_active);
+	return 0;
+}
+
+/**
+ * aloop_cable_stop - an end stops (or pauses)
+ * @s: the end; called from trigger, under its stream lock
+ *
+ * The position stays where it is, so a paused end resumes from there.
+ */
+void aloop_cable_stop(struct aloop_stream *s)
+{
+	struct aloop_cable *cable = s->cable;
+	unsigned long flags;
+	bool active_changed;
+
+	spin_lock_irqsave(&cable->lock, flags);
+	update(cable);
+	cable->running &= ~BIT(s->substream->stream);
+	if (!cable->running) {
+		/* if the callback runs now it sees nothing running and quits */
+		hrtimer_try_to_cancel(&cable->wakeup);
+		if (cable->clock.ops->stop)
+			cable->clock.ops->stop(&cable->clock);
+	}
+	playback_activity(cable, &active_changed);
+	spin_unlock_irqrestore(&cable->lock, flags);
+
+	if (active_changed)
+		aloop_ctl_notify(cable, cable->setup.ctl_active);
+}
+
+/**
+ * aloop_cable_reset - rewind a stopped end for a fresh start
+ * @s: the end; called from prepare
+ *
+ * A capture ring is filled with silence, so that nothing stale is read
+ * before the playback end delivers.
+ */
+void aloop_cable_reset(struct aloop_stream *s)
+{
+	struct aloop_cable *cable = s->cable;
+	unsigned long flags;
+
+	spin_lock_irqsave(&cable->lock, flags);
+	s->hw_pos = 0;
+	s->period_pos = 0;
+	s->moved = 0;
+	s->period_due = false;
+	if (s->substream->stream == SNDRV_PCM_STREAM_CAPTURE)
+		silence_frames(s, 0, s->buffer_frames);
+	spin_unlock_irqrestore(&cable->lock, flags);
+}
+
+/**
+ * aloop_cable_pointer - an end's current ring position
+ * @s: the end; called from the pointer callback, under its stream lock
+ *
+ * Return: the position in frames.
+ */
+unsigned int aloop_cable_pointer(struct aloop_stream *s)
+{
+	struct aloop_cable *cable = s->cable;
+	unsigned long flags;
+	unsigned int pos;
+
+	spin_lock_irqsave(&cable->lock, flags);
+	update(cable);
+	pos = s->hw_pos;
+	spin_unlock_irqrestore(&cable->lock, flags);
+	return pos;
+}
+
+/**
+ * aloop_cable_clock_tick - the cable's clock moved on its own
+ * @cable: the cable; process or softirq context, no locks held
+ */
+void aloop_cable_clock_tick(struct aloop_cable *cable)
+{
+	struct snd_pcm_substream *due[2];
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&cable->lock, flags);
+	update(cable);
+	n = take_due(cable, due);
+	spin_unlock_irqrestore(&cable->lock, flags);
+	report_due(cable, due, n);
+}
+
+/**
+ * aloop_cable_set_rate_shift - change the cable's speed
+ * @cable: the cable; process context, no locks held
+ * @rate_shift: new "PCM Rate Shift 100000" value, already checked
+ *
+ * Frames up to now are counted at the old speed, the rest at the new.
+ */
+void aloop_cable_set_rate_shift(struct aloop_cable *cable,
+				unsigned int rate_shift)
+{
+	struct snd_pcm_substream *due[2];
+	unsigned long flags;
+	unsigned int n;
+
+	spin_lock_irqsave(&cable->lock, flags);
+	update(cable);
+	cable->setup.rate_shift = rate_shift;
+	if (cable->running)
+		arm_wakeup(cable);
+	n = take_due(cable, due);
+	spin_unlock_irqrestore(&cable->lock, flags);
+	report_due(cable, due, n);
+}
+
+static bool cable_quiet(struct aloop_cable *cable)
+{
+	unsigned long flags;
+	bool quiet;
+
+	spin_lock_irqsave(&cable->lock, flags);
+	quiet = !cable->notifying;
+	spin_unlock_irqrestore(&cable->lock, flags);
+	return quiet;
+}
+
+/**
+ * aloop_cable_sync - wait until no period report is in flight
+ * @cable: the cable; process context
+ *
+ * After an end stopped, a report collected just before may still be on
+ * its way to snd_pcm_period_elapsed(); the end must not be reconfigured
+ * or freed until it arrived.
+ */
+void aloop_cable_sync(struct aloop_cable *cable)
+{
+	wait_event(cable->idle, cable_quiet(cable));
+}
+
+/**
+ * aloop_cable_init - set up a cable at probe
+ * @loop: the card
+ * @cable: the cable to set up
+ * @number: substream number of its ends
+ * @capture_device: PCM device of its capture end
+ */
+void aloop_cable_init(struct aloop *loop, struct aloop_cable *cable,
+		      unsigned int number, unsigned int capture_device)
+{
+	cable->loop = loop;
+	cable->number = number;
+	cable->capture_device = capture_device;
+	spin_lock_init(&cable->lock);
+	init_waitqueue_head(&cable->idle);
+	aloop_hrtimer_setup(&cable->wakeup, wakeup_callback);
+	cable->clock.cable = cable;
+	spin_lock_init(&cable->clock.lock);
+	aloop_clock_use_system(&cable->clock);
+	cable->setup.rate_shift = ALOOP_RATE_SHIFT_UNITY;
+	cable->setup.format = SNDRV_PCM_FORMAT_S16_LE;
+	cable->setup.rate = 48000;
+	cable->setup.channels = 2;
+}
+
+/**
+ * aloop_cable_release - make sure nothing of a cable runs any more
+ * @cable: the cable, with no open end
+ */
+void aloop_cable_release(struct aloop_cable *cable)
+{
+	hrtimer_cancel(&cable->wakeup);
+}

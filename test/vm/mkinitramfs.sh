@@ -1,0 +1,168 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# mkinitramfs.sh [KVER] - build build/vm/initramfs.cpio.gz for the test VM.
+#
+# The image is two gzip'd cpio archives back to back (the kernel unpacks
+# them in order, later files win):
+#   base    busybox, alsa-utils + alsa-lib + config, shared libraries, the
+#           sound modules of the cached Debian kernel.  Slow to build, so it
+#           is cached in build/vm/ under a key of all its inputs.
+#   overlay /init, our module as /opt/aloop/snd-aloop.ko, build/test/bin/*
+#           as /opt/aloop/bin/, test/guest/ as /opt/aloop/guest/.  Cheap,
+#           rebuilt every time.
+# Our module is kept out of /lib/modules on purpose: the in-tree snd-aloop.ko
+# of the same name must stay loadable by modprobe as the peer to compare with.
+#
+# Environment: ALOOP_KO (module to test, default kernel/snd-aloop.ko),
+# ALOOP_CACHE (kernel cache, see fetch-kernel.sh), ALOOP_BUILD (build/vm).
+
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+vm=$top/test/vm
+kver=${1:-}
+[ -n "$kver" ] || kver=$("$vm/fetch-kernel.sh" | tail -n1)
+kdir=${ALOOP_CACHE:-/var/cache/aloop-test}/kernel/$kver
+out=${ALOOP_BUILD:-$top/build/vm}
+ko=${ALOOP_KO:-$top/kernel/snd-aloop.ko}
+bins=$top/build/test/bin
+
+log() { echo "mkinitramfs: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+[ -e "$kdir/.complete" ] || die "no cached kernel $kver; run test/vm/fetch-kernel.sh"
+[ -e "$ko" ] || die "$ko not found: build it first (make module)"
+mkdir -p "$out"
+
+# Image paths are usr-merged like Debian's: /lib -> usr/lib etc.  Files are
+# always stored under their usr/ name, because the kernel's unpacker replaces
+# an existing symlink by a directory of the same name from a later archive.
+canon() {
+	local p=${1#/}
+	case $p in
+	bin/* | sbin/* | lib/* | lib64/*) p=usr/$p ;;
+	esac
+	echo "$p"
+}
+
+# put ROOT FILE...: copy files (following symlinks) to their canonical place.
+put() {
+	local root=$1 f dst
+	shift
+	for f; do
+		dst=$root/$(canon "$f")
+		mkdir -p "${dst%/*}"
+		cp -L "$f" "$dst"
+	done
+}
+
+# put_libs ROOT BINARY...: copy the shared libraries and the dynamic loader
+# the binaries need, as ldd resolves them.
+put_libs() {
+	local root=$1
+	shift
+	# ldd fails on static binaries and scripts; they need nothing.
+	# shellcheck disable=SC2046
+	put "$root" $(for b; do ldd "$b" 2>/dev/null || true; done |
+		sed -n 's,.*[[:space:]]\(/[^[:space:]]*\) (0x.*,\1,p' | sort -u)
+}
+
+# mkcpio DIR OUT: pack DIR as a gzip'd newc archive owned by root.
+mkcpio() {
+	(cd "$1" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --quiet) | gzip -6 >"$2.tmp"
+	mv "$2.tmp" "$2"
+}
+
+alsa_bins="/usr/bin/aplay /usr/bin/arecord /usr/bin/amixer /usr/sbin/alsactl /usr/bin/speaker-test"
+busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
+
+build_base() {
+	local root=$1 moddir p
+	mkdir -p "$root"/usr/{bin,sbin,lib,lib64} "$root"/{proc,sys,dev,tmp,run,root,etc,var/lib/alsa}
+	for p in bin sbin lib lib64; do ln -s "usr/$p" "$root/$p"; done
+	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
+	printf 'root:x:0:\naudio:x:29:\n' >"$root/etc/group"
+
+	cp "$busybox" "$root/usr/bin/busybox"
+	busybox --list-full | while read -r p; do
+		case $p in
+		bin/* | sbin/*) p=usr/$p ;;
+		usr/*) ;;
+		*) continue ;;
+		esac
+		[ -e "$root/$p" ] || ln -s /usr/bin/busybox "$root/$p"
+	done
+
+	# shellcheck disable=SC2086
+	put "$root" $alsa_bins
+	# shellcheck disable=SC2086
+	put_libs "$root" $alsa_bins
+	mkdir -p "$root/usr/share"
+	cp -a /usr/share/alsa "$root/usr/share/"
+
+	# The whole kernel/sound tree plus what modules.dep says it needs.
+	moddir=usr/lib/modules/$kver
+	mkdir -p "$root/$moddir"
+	(
+		cd "$kdir/lib/modules/$kver"
+		cp modules.order modules.builtin modules.builtin.modinfo "$root/$moddir/"
+		awk -F'[: ]+' '$1 ~ /^kernel\/sound\// { for (i = 1; i <= NF; i++) if ($i != "") print $i }' \
+			modules.dep | sort -u | while read -r p; do
+			mkdir -p "$root/$moddir/${p%/*}"
+			cp "$p" "$root/$moddir/$p"
+		done
+	)
+	# Debian 6.1 ships plain .ko files, but other kernels compress them and
+	# busybox's insmod/modprobe cannot read compressed modules.
+	find "$root/$moddir" \( -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz' \) |
+		while read -r p; do
+			case $p in
+			*.xz) xz -d "$p" ;;
+			*.zst) zstd -q -d --rm "$p" ;;
+			*.gz) gzip -d "$p" ;;
+			esac
+		done
+	sed -i 's/\.ko\.\(xz\|zst\|gz\)$/.ko/' "$root/$moddir/modules.order"
+	depmod -b "$root" "$kver"
+}
+
+# Key of everything that goes into the base archive.
+key=$(
+	{
+		echo "$kver"
+		cat "$kdir/.complete"
+		cat "$0"
+		dpkg-query -W busybox-static alsa-utils libasound2 libasound2-data libc6
+	} | sha256sum | cut -c1-16
+)
+base=$out/base-$kver-$key.cpio.gz
+if [ ! -e "$base" ]; then
+	log "building base image $base"
+	rm -f "$out"/base-*.cpio.gz
+	tmp=$(mktemp -d "$out/.base.XXXXXX")
+	build_base "$tmp"
+	mkcpio "$tmp" "$base"
+	rm -rf "$tmp"
+fi
+
+ov=$(mktemp -d "$out/.overlay.XXXXXX")
+trap 'rm -rf "$ov"' EXIT
+install -m 755 "$vm/init.sh" "$ov/init"
+mkdir -p "$ov/opt/aloop/bin" "$ov/opt/aloop/guest"
+cp "$ko" "$ov/opt/aloop/snd-aloop.ko"
+# busybox modinfo cannot read a module outside /lib/modules: ask kmod here.
+modinfo "$ko" >"$ov/opt/aloop/snd-aloop.modinfo"
+modinfo -F depends "$ko" >"$ov/opt/aloop/snd-aloop.depends"
+cp -a "$top/test/guest/." "$ov/opt/aloop/guest/"
+if [ -d "$bins" ] && [ -n "$(ls -A "$bins")" ]; then
+	cp -a "$bins/." "$ov/opt/aloop/bin/"
+	put_libs "$ov" "$bins"/*
+fi
+mkcpio "$ov" "$out/overlay.cpio.gz"
+cat "$base" "$out/overlay.cpio.gz" >"$out/initramfs.cpio.gz.tmp"
+mv "$out/initramfs.cpio.gz.tmp" "$out/initramfs.cpio.gz"
+# run-vm.sh boots the kernel the image was made for.
+echo "$kver" >"$out/kver"
+log "$out/initramfs.cpio.gz ($(du -h "$out/initramfs.cpio.gz" | cut -f1))"

@@ -50,8 +50,10 @@ vm-prep:
 	@$(VM)/deps.sh
 	@kver=$$($(VM)/fetch-kernel.sh $(FLAVOUR) | tail -n1) && \
 	echo "make: VM kernel $$kver" && \
-	$(MAKE) --no-print-directory module KDIR=/lib/modules/$$kver/build && \
-	$(MAKE) --no-print-directory tests && \
+	{ $(MAKE) --no-print-directory module KDIR=/lib/modules/$$kver/build || \
+		{ echo "make: FAILED to build kernel/snd-aloop.ko for $$kver: no test ran" >&2; exit 1; }; } && \
+	{ $(MAKE) --no-print-directory tests || \
+		{ echo "make: FAILED to build the test programs in test/src/: no test ran" >&2; exit 1; }; } && \
 	$(VM)/mkinitramfs.sh $$kver
 
 check: vm-prep

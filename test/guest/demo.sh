@@ -42,8 +42,12 @@ say "Loading our snd-aloop"
 check "load snd-aloop" aloop_load || exit 1
 cat /proc/asound/cards
 
-say "amixer -c Loopback contents"
-amixer -c Loopback contents
+say "amixer -c Loopback contents (device 0, substream 0)"
+# Every substream has the same set; print one set to keep this readable.
+amixer -c Loopback contents | awk '
+	/^numid=/ { show = !/device=|subdevice=/; if (!show) hidden++ }
+	show { print }
+	END { if (hidden) print "(and " hidden " more controls on other substreams)" }'
 
 say "Loading snd-dummy as the 'hardware' card"
 check "load snd-dummy" dummy_load

@@ -75,7 +75,8 @@ run_one() {
 		kill -TERM -"$2"; sleep 5; kill -KILL -"$2"' \
 		watchdog "$_t" "$_pid" >/dev/null 2>&1 &
 	_wd=$!
-	wait "$_pid"
+	# 2>/dev/null: the shell would print "Terminated" for a killed script.
+	wait "$_pid" 2>/dev/null
 	_rc=$?
 	kill -KILL -"$_wd" 2>/dev/null
 	kill -KILL -"$_pid" 2>/dev/null

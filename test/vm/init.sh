@@ -56,7 +56,12 @@ status=$?
 
 {
 	echo "# ALOOP-DMESG-BEGIN"
-	dmesg
+	if [ "$mode" = demo ]; then
+		# On the user's terminal: the boot messages are in console.log.
+		dmesg | sed -n '/Run \/init as init process/,$p'
+	else
+		dmesg
+	fi
 	echo "# ALOOP-DMESG-END"
 	echo "# ALOOP-END status=$status"
 } >&3

@@ -88,7 +88,8 @@ awk '
 			p = (k in peer) ? peer[k] : "(none)"
 			if (o != p) { printf "  %s: ours %s, peer %s\n", k, o, p; ndiff++ }
 		}
-		if (!ndiff) print "  (none)"
+		if (!length(peered)) print "  (no script ran with the peer)"
+		else if (!ndiff) print "  (none)"
 	}
 ' "$dir/tap.txt"
 echo
@@ -99,7 +100,7 @@ if grep -q '^# ALOOP-DMESG-END$' "$dir/results.clean"; then
 	klog=$dir/dmesg.txt
 else
 	# The guest died before dumping dmesg; the console has the kernel log.
-	klog=$dir/console.tmp
+	klog=$dir/console.clean
 	tr -d '\r' <"$con" >"$klog" 2>/dev/null || : >"$klog"
 fi
 splats=$(awk '
@@ -112,13 +113,24 @@ splats=$(awk '
 	}
 	{
 		if (start_line()) {
-			if (NR - last > 20) { n++; lines = 0 }
+			if (!n || NR - last > 20) {
+				n++
+				lines = 0
+				# A bare backtrace: the lines naming the task come first.
+				if (/Call Trace:/)
+					for (i = 2; i >= 1; i--)
+						if (prev[i] != "") print n "\t" prev[i]
+			}
 			last = NR
 		} else if (n && NR - last <= 20 && part_line()) {
 			last = NR
 		} else {
+			prev[2] = prev[1]
+			prev[1] = $0
 			next
 		}
+		prev[2] = prev[1]
+		prev[1] = $0
 		if (lines++ < 30) print n "\t" $0
 	}
 ' "$klog")
@@ -131,7 +143,9 @@ if [ -n "$splats" ]; then
 	echo
 fi
 
+finished=1
 if ! grep -q '^# ALOOP-END' "$dir/results.clean"; then
+	finished=
 	echo "report: the guest did not finish: $(cat "$dir/vm.status" 2>/dev/null || echo "no status")"
 	echo "report: last lines of $con:"
 	tr -d '\r' <"$con" 2>/dev/null | tail -n 30 | sed 's/^/  /'
@@ -141,7 +155,7 @@ total=$((passed + failed + skipped))
 if [ "$total" -eq 0 ]; then
 	echo "report: no test ran"
 	problems=$((problems + 1))
-elif [ "$planned" != "$total" ]; then
+elif [ -n "$finished" ] && [ "$planned" != "$total" ]; then
 	echo "report: TAP plan says $planned tests, saw $total"
 	problems=$((problems + 1))
 fi

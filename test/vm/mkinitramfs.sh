@@ -58,14 +58,16 @@ put() {
 }
 
 # put_libs ROOT BINARY...: copy the shared libraries and the dynamic loader
-# the binaries need, as ldd resolves them.
+# the binaries need, as ldd resolves them, unless the base image has them.
 put_libs() {
-	local root=$1
+	local root=$1 lib
 	shift
 	# ldd fails on static binaries and scripts; they need nothing.
-	# shellcheck disable=SC2046
-	put "$root" $(for b; do ldd "$b" 2>/dev/null || true; done |
-		sed -n 's,.*[[:space:]]\(/[^[:space:]]*\) (0x.*,\1,p' | sort -u)
+	for lib in $(for b; do ldd "$b" 2>/dev/null || true; done |
+		sed -n 's,.*[[:space:]]\(/[^[:space:]]*\) (0x.*,\1,p' | sort -u); do
+		[ -e "$base.list" ] && grep -qxF "$(canon "$lib")" "$base.list" && continue
+		put "$root" "$lib"
+	done
 }
 
 # mkcpio DIR OUT: pack DIR as a gzip'd newc archive owned by root.
@@ -140,9 +142,10 @@ key=$(
 base=$out/base-$kver-$key.cpio.gz
 if [ ! -e "$base" ]; then
 	log "building base image $base"
-	rm -f "$out"/base-*.cpio.gz
+	rm -f "$out"/base-*.cpio.gz "$out"/base-*.cpio.gz.list
 	tmp=$(mktemp -d "$out/.base.XXXXXX")
 	build_base "$tmp"
+	(cd "$tmp" && find . -mindepth 1 -printf '%P\n') >"$base.list"
 	mkcpio "$tmp" "$base"
 	rm -rf "$tmp"
 fi
@@ -151,7 +154,8 @@ ov=$(mktemp -d "$out/.overlay.XXXXXX")
 trap 'rm -rf "$ov"' EXIT
 install -m 755 "$vm/init.sh" "$ov/init"
 mkdir -p "$ov/opt/aloop/bin" "$ov/opt/aloop/guest"
-cp "$ko" "$ov/opt/aloop/snd-aloop.ko"
+# Debug info only makes the image bigger; kallsyms needs the symbol table.
+strip --strip-debug -o "$ov/opt/aloop/snd-aloop.ko" "$ko"
 # busybox modinfo cannot read a module outside /lib/modules: ask kmod here.
 modinfo "$ko" >"$ov/opt/aloop/snd-aloop.modinfo"
 modinfo -F depends "$ko" >"$ov/opt/aloop/snd-aloop.depends"

@@ -17,11 +17,13 @@
 # Environment: IMPL (ours | peer), ALOOP_TEST (script name without .sh),
 # ALOOP_KO (/opt/aloop/snd-aloop.ko), ALOOP_GUEST (/opt/aloop/guest).
 #
-# Before each run of a script, snd_aloop and snd_dummy are unloaded, so a
-# script failing midway does not poison the next.  Each script runs in its
-# own session; whatever it leaves running is killed when it ends.  Its
-# stdout and stderr go to a log whose tail is shown in the results if the
-# script failed.  Results are written to fd 7: leave fd 7 alone.
+# Each script runs in its own session.  When it ends, whatever it left
+# running is killed and snd_aloop and snd_dummy are unloaded (the runner
+# does it again before the next script), so a script failing midway does
+# not poison the next; a module that still cannot be unloaded then is
+# reported as a failure (a leaked reference).  The script's stdout and
+# stderr go to a log whose tail is shown in the results if the script
+# failed.  Results are written to fd 7: leave fd 7 alone.
 #
 # Results.  DESC is prefixed with "[IMPL] SCRIPT: " in the output, e.g.
 #   ok 12 - [ours] 10-datapath: S16_LE 48000 2ch

@@ -89,6 +89,12 @@ run_one() {
 	elif [ "$(_aloop_get s_results)" -eq 0 ]; then
 		not_ok "script reported no results"
 	fi
+	# With the script's processes gone, nothing may keep the modules
+	# busy: a module that cannot be unloaded now leaks a reference.
+	for _m in snd_aloop snd_dummy; do
+		_aloop_rmmod "$_m" 2>/dev/null ||
+			not_ok "$_m cannot be unloaded after the script" "$(lsmod)"
+	done
 	if [ "$(_aloop_get s_fail)" -gt 0 ] && [ -s "$_log" ]; then
 		diag "output of $ALOOP_TEST [$IMPL], last 40 lines:"
 		tail -n 40 "$_log" | sed 's/^/#   | /'

@@ -1,0 +1,108 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# timer_source: a cable clocked by another card's PCM timer, and what
+# happens with names that do not parse or name no card.
+# timeout: 180
+
+# frames_moved of the playback end of cable 0 substream 0 (cable#0 file)
+moved() {
+	awk '/^Cable/ { n++ } n == 1 && /frames_moved/ { print $2; exit }' \
+		"/proc/asound/Loopback/cable#0"
+}
+
+dummy_hw_ptr() {
+	awk '/^hw_ptr/ { print $3; exit }' /proc/asound/Dummy/pcm0p/sub0/status
+}
+
+play_loop() {
+	aplay -q -D hw:Loopback,0,0 -t raw -f S16_LE -r 48000 -c 2 \
+		--period-size=1024 --buffer-size=4096 /dev/zero 2>/dev/null &
+	echo $!
+}
+
+dummy_load || { not_ok "snd-dummy loads"; exit 0; }
+aloop_load timer_source=Dummy,0,0 || { not_ok "loads with timer_source=Dummy,0,0"; exit 0; }
+check_eq "proc timer_source shows the parameter" "Dummy,0,0" \
+	"$(cat /proc/asound/Loopback/timer_source)"
+
+lp=$(play_loop)
+wait_for 5 grep -q running "/proc/asound/Loopback/cable#0"
+check "an open cable shows the card's timer in proc" \
+	grep -q "clock: timer 0,0,0" "/proc/asound/Loopback/cable#0"
+sleep 1
+check_eq "the cable stands still while the clock card is idle" 0 "$(moved)"
+
+aplay -q -D hw:Dummy,0,0 -t raw -f S16_LE -r 48000 -c 2 \
+	--period-size=1024 --buffer-size=4096 /dev/zero 2>/dev/null &
+dp=$!
+sleep 1
+l1=$(moved); d1=$(dummy_hw_ptr)
+sleep 2
+l2=$(moved); d2=$(dummy_hw_ptr)
+dl=$((l2 - l1)); dd=$((d2 - d1))
+diag "over 2 s: loopback moved $dl frames, dummy $dd frames"
+if [ "$dd" -gt 24000 ] && [ "$dl" -ge $((dd - 2048)) ] && [ "$dl" -le $((dd + 2048)) ]; then
+	ok "the cable advances in step with the clock card (within 2 periods)"
+else
+	not_ok "the cable advances in step with the clock card (within 2 periods)" \
+		"loopback $dl frames, dummy $dd frames"
+fi
+
+kill "$dp"; wait "$dp" 2>/dev/null
+sleep 0.5
+l3=$(moved); sleep 1; l4=$(moved)
+check_eq "the cable stops when the clock card stops" "$l3" "$l4"
+kill "$lp"; wait "$lp" 2>/dev/null
+
+# a card id that is not present: the system clock, with a dmesg line
+echo NoSuchCard,0,0 >/proc/asound/Loopback/timer_source
+check_eq "proc accepts a card id that is not present" "NoSuchCard,0,0" \
+	"$(cat /proc/asound/Loopback/timer_source)"
+dmesg -c >/dev/null
+lp=$(play_loop)
+sleep 1.5
+m=$(moved)
+kill "$lp"; wait "$lp" 2>/dev/null
+if [ "${m:-0}" -gt 24000 ]; then
+	ok "an absent timer card leaves the cable on the system clock"
+else
+	not_ok "an absent timer card leaves the cable on the system clock" "moved ${m:-none}"
+fi
+check "an absent timer card is reported in dmesg" \
+	sh -c 'dmesg | grep -q "timer_source \"NoSuchCard,0,0\" unusable"'
+
+# proc refuses what does not parse and keeps the old value
+if echo "Dummy,x" >/proc/asound/Loopback/timer_source 2>/dev/null; then
+	not_ok "proc refuses an unparsable timer_source"
+else
+	ok "proc refuses an unparsable timer_source"
+fi
+check_eq "a refused proc write keeps the old value" "NoSuchCard,0,0" \
+	"$(cat /proc/asound/Loopback/timer_source)"
+echo "" >/proc/asound/Loopback/timer_source
+check_eq "an empty proc write selects the system clock" "" \
+	"$(cat /proc/asound/Loopback/timer_source)"
+
+# rmmod is refused while a stream is open
+lp=$(play_loop)
+wait_for 5 grep -q running "/proc/asound/Loopback/cable#0"
+if rmmod snd_aloop 2>/dev/null; then
+	not_ok "rmmod is refused while a stream is open"
+else
+	ok "rmmod is refused while a stream is open"
+fi
+check "the card is still there after the refused rmmod" test -e /proc/asound/Loopback
+kill "$lp"; wait "$lp" 2>/dev/null
+check "rmmod works once the stream is closed" aloop_unload
+
+# a timer_source parameter that does not parse: system clock, dmesg line
+dmesg -c >/dev/null
+if aloop_load "timer_source=Dummy,,x"; then
+	ok "an unparsable timer_source parameter still loads the card"
+	check_eq "an unparsable timer_source parameter is dropped" "" \
+		"$(cat /proc/asound/Loopback/timer_source)"
+	check "an unparsable timer_source parameter is reported in dmesg" \
+		sh -c 'dmesg | grep -q "timer_source=\"Dummy,,x\" cannot be parsed"'
+else
+	not_ok "an unparsable timer_source parameter still loads the card"
+fi

@@ -56,6 +56,8 @@ struct opts {
 	unsigned long seed;
 	double timeout;			/* 0: choose */
 	int capture_first, drain, link, verbose;
+	int inject;			/* 0, 'd'rop, d'u'p or 'f'lip */
+	unsigned long inject_at;
 };
 
 enum vstate { V_PRE, V_IN, V_POST, V_BAD };
@@ -64,10 +66,13 @@ struct verifier {
 	const struct fmt_desc *fd;
 	unsigned int channels;
 	size_t frame_bytes;
-	const unsigned char *pat;	/* frames * frame_bytes */
+	const unsigned char *pat;	/* expected: frames * frame_bytes */
 	unsigned long frames;
+	const unsigned char *play;	/* played: usually the same as pat */
+	unsigned long play_frames;
 	unsigned char *silence;		/* one silent frame */
-	unsigned char *cur;		/* scratch: frame being checked */
+	unsigned char *cur;		/* scratch: gathered frame */
+	const unsigned char *curp;	/* the frame being checked */
 	enum vstate state;
 	unsigned long captured;		/* frames seen */
 	unsigned long first;		/* capture index of pattern frame 0 */
@@ -108,7 +113,7 @@ static void usage(FILE *f)
 "  -A, --access=MODE      rw-interleaved (default), rw-noninterleaved,\n"
 "                         mmap-interleaved or mmap-noninterleaved\n"
 "  -p, --period=FRAMES    playback period size (default rate/50, near)\n"
-"  -b, --buffer=FRAMES    playback buffer size (default 4 periods, near)\n"
+"  -b, --buffer=FRAMES    playback buffer size (default 6 periods, near)\n"
 "  -P, --cperiod=FRAMES   capture period size (default: playback's)\n"
 "  -B, --cbuffer=FRAMES   capture buffer size (default: playback's)\n"
 "  -n, --frames=FRAMES    pattern frames to play (default: the larger of\n"
@@ -122,6 +127,9 @@ static void usage(FILE *f)
 "                         seen the tail, then drop)\n"
 "      --link             link the two PCMs and start them together\n"
 "      --seed=N           pattern seed (default 1)\n"
+"      --inject=KIND:N    corrupt what is played, to show that the check\n"
+"                         fails: drop:N leaves out pattern frame N, dup:N\n"
+"                         plays it twice, flip:N flips its lowest bit\n"
 "  -t, --timeout=SEC      give up after SEC seconds, exit 3 (default: 5x\n"
 "                         the pattern's duration + 5)\n"
 "  -v, --verbose          print progress to stderr\n"
@@ -134,7 +142,8 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_TAIL = 256, OPT_CFIRST, OPT_DRAIN, OPT_LINK, OPT_SEED };
+	enum { OPT_TAIL = 256, OPT_CFIRST, OPT_DRAIN, OPT_LINK, OPT_SEED,
+	       OPT_INJECT };
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, 'D' },
 		{ "capture", required_argument, NULL, 'C' },
@@ -152,6 +161,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "drain", no_argument, NULL, OPT_DRAIN },
 		{ "link", no_argument, NULL, OPT_LINK },
 		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "inject", required_argument, NULL, OPT_INJECT },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -238,6 +248,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_SEED:
 			if (parse_uint(optarg, 0, ULONG_MAX, &o->seed))
 				bad = "seed";
+			break;
+		case OPT_INJECT:
+			if (!strncmp(optarg, "drop:", 5))
+				o->inject = 'd';
+			else if (!strncmp(optarg, "dup:", 4))
+				o->inject = 'u';
+			else if (!strncmp(optarg, "flip:", 5))
+				o->inject = 'f';
+			if (!o->inject || parse_uint(strchr(optarg, ':') + 1, 0,
+						     1UL << 30, &o->inject_at))
+				bad = "inject";
 			break;
 		case 't':
 			if (parse_double(optarg, 0.001, 86400, &o->timeout))
@@ -355,7 +376,7 @@ static int setup_side(struct side *s, const struct opts *o)
 			SETUP_FAIL(what, err);
 		}
 	} else {
-		period = s->req_buffer ? s->req_buffer / 4 : o->rate / 50;
+		period = s->req_buffer ? s->req_buffer / 6 : o->rate / 50;
 		if (!period)
 			period = 1;
 		dir = 0;
@@ -375,7 +396,7 @@ static int setup_side(struct side *s, const struct opts *o)
 			SETUP_FAIL(what, err);
 		}
 	} else {
-		buffer = 4 * period;
+		buffer = 6 * period;
 		err = snd_pcm_hw_params_set_buffer_size_near(s->pcm, hw,
 							     &buffer);
 		if (err < 0)
@@ -399,12 +420,10 @@ static int setup_side(struct side *s, const struct opts *o)
 	if (err < 0)
 		SETUP_FAIL("snd_pcm_sw_params_get_boundary", err);
 	/*
-	 * Playback (rw) starts by itself once the buffer is full; capture
-	 * and mmap playback are started explicitly.
+	 * Both ends are started explicitly: the capture right before the
+	 * playback, once the playback buffer has been filled.
 	 */
-	err = snd_pcm_sw_params_set_start_threshold(s->pcm, sw,
-		s->stream == SND_PCM_STREAM_PLAYBACK && !o->link ?
-		s->buffer : boundary);
+	err = snd_pcm_sw_params_set_start_threshold(s->pcm, sw, boundary);
 	if (err < 0)
 		SETUP_FAIL("snd_pcm_sw_params_set_start_threshold", err);
 	err = snd_pcm_sw_params_set_stop_threshold(s->pcm, sw, s->buffer);
@@ -483,19 +502,59 @@ static inline unsigned char *area_ptr(const snd_pcm_channel_area_t *a,
 	       (a->first + (size_t)frame * a->step) / 8;
 }
 
+/*
+ * If the areas describe one plain interleaved buffer (every channel in the
+ * same block, channel c at byte c * sample size, one frame per step),
+ * return its address; else NULL.  The copy and compare then work on whole
+ * frames, which matters under slow CPU emulation.
+ */
+static unsigned char *interleaved_base(const struct verifier *v,
+				       const snd_pcm_channel_area_t *areas)
+{
+	size_t sb = v->fd->bytes;
+	unsigned int c;
+
+	for (c = 0; c < v->channels; c++) {
+		if (areas[c].addr != areas[0].addr ||
+		    areas[c].first != areas[0].first + c * sb * 8 ||
+		    areas[c].step != v->frame_bytes * 8)
+			return NULL;
+	}
+	if (areas[0].first % 8)
+		return NULL;
+	return (unsigned char *)areas[0].addr + areas[0].first / 8;
+}
+
 /* Copy frames [pos, pos+n) of the stream into areas at offset @off. */
 static void fill_areas(const struct verifier *v,
 		       const snd_pcm_channel_area_t *areas,
 		       snd_pcm_uframes_t off, snd_pcm_uframes_t n,
 		       unsigned long pos)
 {
-	size_t sb = v->fd->bytes;
+	size_t sb = v->fd->bytes, fb = v->frame_bytes;
+	unsigned char *base = interleaved_base(v, areas);
 	snd_pcm_uframes_t i;
 	unsigned int c;
 
+	if (base) {
+		unsigned char *dst = base + (size_t)off * fb;
+
+		if (pos < v->play_frames) {
+			snd_pcm_uframes_t k = v->play_frames - pos;
+
+			if (k > n)
+				k = n;
+			memcpy(dst, v->play + (size_t)pos * fb, (size_t)k * fb);
+			dst += (size_t)k * fb;
+			n -= k;
+		}
+		for (i = 0; i < n; i++, dst += fb)
+			memcpy(dst, v->silence, fb);
+		return;
+	}
 	for (i = 0; i < n; i++, pos++) {
-		const unsigned char *src = pos < v->frames ?
-			v->pat + (size_t)pos * v->frame_bytes : v->silence;
+		const unsigned char *src = pos < v->play_frames ?
+			v->play + (size_t)pos * fb : v->silence;
 
 		for (c = 0; c < v->channels; c++)
 			memcpy(area_ptr(&areas[c], off + i), src + c * sb, sb);
@@ -531,7 +590,7 @@ static void hexdump_frame(char *out, size_t len, const unsigned char *f,
 		used += (size_t)snprintf(out + used, len - used, "%02x", f[i]);
 }
 
-/* Describe what went wrong with the frame in v->cur. */
+/* Describe what went wrong with the frame at v->curp. */
 static void describe_bad(struct verifier *v, const char *where)
 {
 	char got[40], exp[40];
@@ -543,23 +602,23 @@ static void describe_bad(struct verifier *v, const char *where)
 	unsigned int bad_ch = 0;
 
 	for (c = 0; c < v->channels; c++)
-		if (memcmp(v->cur + c * sb, want + c * sb, sb)) {
+		if (memcmp(v->curp + c * sb, want + c * sb, sb)) {
 			bad_ch = c;
 			break;
 		}
-	hexdump_frame(got, sizeof(got), v->cur, v->frame_bytes);
+	hexdump_frame(got, sizeof(got), v->curp, v->frame_bytes);
 	hexdump_frame(exp, sizeof(exp), want, v->frame_bytes);
-	if (!memcmp(v->cur, v->silence, v->frame_bytes)) {
+	if (!memcmp(v->curp, v->silence, v->frame_bytes)) {
 		snprintf(v->why, sizeof(v->why),
 			 "%s: silence instead of pattern frame %lu at capture frame %lu (dropout)",
 			 where, v->pos, v->captured);
 		return;
 	}
 	if (v->state == V_IN)
-		found = find_frame(v, v->cur, (long)v->pos - SEARCH_WINDOW,
+		found = find_frame(v, v->curp, (long)v->pos - SEARCH_WINDOW,
 				   (long)v->pos + SEARCH_WINDOW);
 	else
-		found = find_frame(v, v->cur, 0, (long)v->frames);
+		found = find_frame(v, v->curp, 0, (long)v->frames);
 	if (found >= 0 && v->state == V_IN)
 		snprintf(v->why, sizeof(v->why),
 			 "%s: capture frame %lu is pattern frame %ld, expected %lu (%s %ld frames)",
@@ -579,16 +638,14 @@ static void describe_bad(struct verifier *v, const char *where)
 			 got, exp);
 }
 
-/* Feed one captured frame (in v->cur) to the state machine. */
+/* Feed one captured frame (at v->curp) to the state machine. */
 static void verify_frame(struct verifier *v)
 {
-	int silent = !memcmp(v->cur, v->silence, v->frame_bytes);
-
 	switch (v->state) {
 	case V_PRE:
-		if (silent)
+		if (!memcmp(v->curp, v->silence, v->frame_bytes))
 			break;
-		if (!memcmp(v->cur, v->pat, v->frame_bytes)) {
+		if (!memcmp(v->curp, v->pat, v->frame_bytes)) {
 			v->first = v->captured;
 			v->pos = 1;
 			v->state = v->frames == 1 ? V_POST : V_IN;
@@ -598,7 +655,7 @@ static void verify_frame(struct verifier *v)
 		v->state = V_BAD;
 		break;
 	case V_IN:
-		if (!memcmp(v->cur, v->pat + (size_t)v->pos * v->frame_bytes,
+		if (!memcmp(v->curp, v->pat + (size_t)v->pos * v->frame_bytes,
 			    v->frame_bytes)) {
 			if (++v->pos == v->frames)
 				v->state = V_POST;
@@ -608,7 +665,7 @@ static void verify_frame(struct verifier *v)
 		v->state = V_BAD;
 		break;
 	case V_POST:
-		if (silent) {
+		if (!memcmp(v->curp, v->silence, v->frame_bytes)) {
 			v->post++;
 			break;
 		}
@@ -625,14 +682,26 @@ static void check_areas(struct verifier *v,
 			const snd_pcm_channel_area_t *areas,
 			snd_pcm_uframes_t off, snd_pcm_uframes_t n)
 {
-	size_t sb = v->fd->bytes;
+	size_t sb = v->fd->bytes, fb = v->frame_bytes;
+	const unsigned char *base = interleaved_base(v, areas);
 	snd_pcm_uframes_t i;
 	unsigned int c;
 
+	if (base) {
+		const unsigned char *f = base + (size_t)off * fb;
+
+		/* no gathering: check the frames where they are */
+		for (i = 0; i < n && v->state != V_BAD; i++, f += fb) {
+			v->curp = f;
+			verify_frame(v);
+		}
+		return;
+	}
 	for (i = 0; i < n && v->state != V_BAD; i++) {
 		for (c = 0; c < v->channels; c++)
 			memcpy(v->cur + c * sb, area_ptr(&areas[c], off + i),
 			       sb);
+		v->curp = v->cur;
 		verify_frame(v);
 	}
 }
@@ -738,7 +807,8 @@ static void print_summary(struct run *R)
 	       xfer_names[R->o.xfer], (unsigned long)R->play.period,
 	       (unsigned long)R->cap.period, (unsigned long)R->play.buffer,
 	       (unsigned long)R->cap.buffer,
-	       R->played < v->frames ? R->played : v->frames, v->captured);
+	       R->played < v->play_frames ? R->played : v->play_frames,
+	       v->captured);
 	if (v->state != V_PRE)
 		printf(" first=%lu", v->first);
 	printf(" matched=%lu tail=%lu", v->state == V_PRE ? 0 : v->pos,
@@ -798,14 +868,6 @@ static int run_loop(struct run *R)
 			free(pfd);
 			return EXIT_SETUP;
 		}
-	} else {
-		err = snd_pcm_start(C->pcm);
-		if (err < 0) {
-			fprintf(stderr, "loopcheck: %s capture: snd_pcm_start failed: %s\n",
-				C->dev, snd_strerror(err));
-			free(pfd);
-			return EXIT_SETUP;
-		}
 	}
 
 	for (;;) {
@@ -831,8 +893,8 @@ static int run_loop(struct run *R)
 			while (avail > 0) {
 				snd_pcm_uframes_t want = (snd_pcm_uframes_t)avail;
 
-				if (o->drain && R->played + want > v->frames)
-					want = v->frames - R->played;
+				if (o->drain && R->played + want > v->play_frames)
+					want = v->play_frames - R->played;
 				r = play_some(P, o, v, &R->played, want);
 				if (r < 0) {
 					status = xrun_fail(R, P, r);
@@ -844,8 +906,18 @@ static int run_loop(struct run *R)
 			}
 			if (snd_pcm_state(P->pcm) == SND_PCM_STATE_PREPARED &&
 			    (R->played >= P->buffer ||
-			     (o->drain && R->played >= v->frames))) {
-				/* mmap/linked: start by hand when full */
+			     (o->drain && R->played >= v->play_frames))) {
+				/* the buffer is full: start the capture, then
+				 * at once the playback (linked: both at once) */
+				if (!o->link) {
+					err = snd_pcm_start(C->pcm);
+					if (err < 0) {
+						fprintf(stderr, "loopcheck: %s capture: snd_pcm_start failed: %s\n",
+							C->dev, snd_strerror(err));
+						status = EXIT_SETUP;
+						break;
+					}
+				}
 				err = snd_pcm_start(P->pcm);
 				if (err < 0) {
 					fprintf(stderr, "loopcheck: %s playback: snd_pcm_start failed: %s\n",
@@ -854,7 +926,7 @@ static int run_loop(struct run *R)
 					break;
 				}
 			}
-			if (o->drain && R->played >= v->frames) {
+			if (o->drain && R->played >= v->play_frames) {
 				/* draining a linked group would drain the
 				 * capture too */
 				if (o->link && snd_pcm_unlink(P->pcm) == 0)
@@ -869,7 +941,7 @@ static int run_loop(struct run *R)
 				   v->state != V_POST) {
 				snprintf(v->why, sizeof(v->why),
 					 "incomplete: %lu silent frames played after the pattern, capture still %s",
-					 R->played - v->frames,
+					 R->played - v->play_frames,
 					 v->state == V_PRE ? "waiting for its start" :
 					 "missing its end");
 				R->result = "MISMATCH";
@@ -1042,6 +1114,36 @@ int main(int argc, char **argv)
 	for (i = 0; i < R.v.channels; i++)
 		memcpy(R.v.silence + i * R.fd.bytes, R.fd.silence,
 		       R.fd.bytes);
+	R.v.play = R.v.pat;
+	R.v.play_frames = R.v.frames;
+	if (R.o.inject) {
+		size_t fb = R.v.frame_bytes, at = R.o.inject_at;
+		unsigned char *pl;
+
+		if (at >= R.v.frames) {
+			fprintf(stderr, "loopcheck: --inject frame %zu is past the pattern's %lu frames\n",
+				at, R.v.frames);
+			goto out;
+		}
+		pl = malloc(pat_bytes + fb);
+		if (!pl) {
+			fprintf(stderr, "loopcheck: out of memory\n");
+			goto out;
+		}
+		R.v.play = pl;
+		memcpy(pl, R.v.pat, pat_bytes);
+		if (R.o.inject == 'd') {
+			memmove(pl + at * fb, pl + (at + 1) * fb,
+				pat_bytes - (at + 1) * fb);
+			R.v.play_frames--;
+		} else if (R.o.inject == 'u') {
+			memmove(pl + (at + 1) * fb, pl + at * fb,
+				pat_bytes - at * fb);
+			R.v.play_frames++;
+		} else {
+			pl[at * fb] ^= 1;
+		}
+	}
 	R.pad_limit = R.v.frames + R.play.buffer + R.cap.buffer +
 		      R.o.rate / 5 + 2 * (R.play.period + R.cap.period);
 
@@ -1067,6 +1169,8 @@ out:
 	print_summary(&R);
 	free_side(&R.play, (unsigned int)R.o.channels);
 	free_side(&R.cap, (unsigned int)R.o.channels);
+	if (R.v.play != R.v.pat)
+		free((void *)R.v.play);
 	free((void *)R.v.pat);
 	free(R.v.silence);
 	free(R.v.cur);

@@ -193,10 +193,12 @@ done
 # --- draining --------------------------------------------------------------
 # aplay-style ending: the last write is followed by snd_pcm_drain().  The
 # frame count is not a multiple of a jiffy's worth of frames, so the drain
-# ends in the middle of a timer tick.  Upstream 6.1 fails this: in
-# copy_play_buf() (sound/drivers/aloop.c) clear_capture_buf() silences
-# clear_bytes from the capture's buf_pos, that is over the start of the
-# chunk it just copied instead of after it, so the last frames are lost.
+# ends in the middle of a timer tick.  Upstream 6.1 fails this: its
+# copy_play_buf() (sound/drivers/aloop.c:588, Debian linux-source-6.1)
+# calls clear_capture_buf(), which silences clear_bytes starting at the
+# capture's buf_pos (aloop.c:522), that is over the start of the chunk just
+# copied instead of after it, so the last frames before the drain's end are
+# replaced by silence.
 # shellcheck disable=SC2046
 lc "drain: every frame arrives before the capture goes silent" $(fwd 4) --drain --frames 24007
 # shellcheck disable=SC2046

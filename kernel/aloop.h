@@ -75,7 +75,7 @@ struct aloop_stream {
 /**
  * struct aloop_cable_setup - per-cable user settings and what they show
  * @rate_shift: "PCM Rate Shift 100000"
- * @notify: "PCM Notify": playback may change the cable's parameters
+ * @notify: "PCM Notify", kept for compatibility (see aloop_ctl.c)
  * @format: "PCM Slave Format": playback format last configured
  * @rate: "PCM Slave Rate"
  * @channels: "PCM Slave Channels"
@@ -113,7 +113,7 @@ struct aloop_cable_setup {
  * @rate: sample rate of the running ends
  * @clock_last: clock time of the last position update, ns
  * @frac: fraction of a frame carried between updates, in units of
- *	  1 / (NSEC_PER_SEC * ALOOP_RATE_SHIFT_UNITY) frame
+ *	  1 / (NSEC_PER_SEC * @setup.rate_shift) frame
  * @wakeup: wakes the cable at the next period boundary
  * @notifying: period_elapsed calls in progress outside @lock
  * @idle: woken when @notifying drops to zero
@@ -168,12 +168,10 @@ struct aloop {
 };
 
 /* aloop_cable.c: the data path */
-bool aloop_params_differ(const struct aloop_stream *a,
-			 const struct aloop_stream *b);
 void aloop_cable_init(struct aloop *loop, struct aloop_cable *cable,
 		      unsigned int number, unsigned int capture_device);
 void aloop_cable_release(struct aloop_cable *cable);
-int aloop_cable_start(struct aloop_stream *s, bool resume);
+void aloop_cable_start(struct aloop_stream *s);
 void aloop_cable_stop(struct aloop_stream *s);
 void aloop_cable_reset(struct aloop_stream *s);
 unsigned int aloop_cable_pointer(struct aloop_stream *s);

@@ -20,15 +20,28 @@
 #include "aloop.h"
 #include "aloop_compat.h"
 
-/* One frame, in the unit of aloop_cable.frac. */
-#define FRAME_UNIT		(NSEC_PER_SEC * (u64)ALOOP_RATE_SHIFT_UNITY)
 /*
- * Largest clock step folded into aloop_cable.frac at once:
- * FRAME_UNIT + MAX_STEP_NS * ALOOP_RATE_SHIFT_MAX * 192000 < 2^64.
+ * "PCM Rate Shift 100000" works as in the in-tree driver: the cable runs
+ * at rate * 100000 / shift frames per second, so 80000 is 1.25 times
+ * nominal speed.  A frame is worth NSEC_PER_SEC * shift units of
+ * aloop_cable.frac and a nanosecond rate * 100000 units.
+ *
+ * Largest clock step folded into frac at once, so that
+ * 192000 * 100000 * MAX_STEP_NS plus a frame fits in 64 bits.
  */
 #define MAX_STEP_NS		(500 * NSEC_PER_MSEC)
-/* Largest number of frames to wait for in one wake-up, so u64 holds it. */
-#define MAX_WAIT_FRAMES		100000
+/* Largest wait for a period boundary, in frames, likewise. */
+#define MAX_WAIT_FRAMES		50000
+
+static u64 frame_unit(struct aloop_cable *cable)
+{
+	return NSEC_PER_SEC * (u64)cable->setup.rate_shift;
+}
+
+static u64 ns_unit(struct aloop_cable *cable)
+{
+	return (u64)cable->rate * ALOOP_RATE_SHIFT_UNITY;
+}
 
 static u64 cable_clock_now(struct aloop_cable *cable)
 {
@@ -38,7 +51,6 @@ static u64 cable_clock_now(struct aloop_cable *cable)
 /* Whole frames that passed on the clock since the last update. */
 static u64 frames_since_last(struct aloop_cable *cable, u64 now)
 {
-	u64 per_ns = (u64)cable->setup.rate_shift * cable->rate;
 	u64 delta, frames = 0;
 
 	if (now <= cable->clock_last)
@@ -48,8 +60,9 @@ static u64 frames_since_last(struct aloop_cable *cable, u64 now)
 	while (delta) {
 		u64 step = min_t(u64, delta, MAX_STEP_NS);
 
-		cable->frac += step * per_ns;
-		frames += div64_u64_rem(cable->frac, FRAME_UNIT, &cable->frac);
+		cable->frac += step * ns_unit(cable);
+		frames += div64_u64_rem(cable->frac, frame_unit(cable),
+					&cable->frac);
 		delta -= step;
 	}
 	return frames;
@@ -130,20 +143,6 @@ static struct aloop_stream *running_end(struct aloop_cable *cable, int stream)
 	return cable->running & BIT(stream) ? cable->streams[stream] : NULL;
 }
 
-/**
- * aloop_params_differ - whether two ends cannot carry the same audio
- * @a: an end with hw_params
- * @b: another end with hw_params
- *
- * Return: true if format, rate or channels differ.
- */
-bool aloop_params_differ(const struct aloop_stream *a,
-			 const struct aloop_stream *b)
-{
-	return a->format != b->format || a->rate != b->rate ||
-	       a->channels != b->channels;
-}
-
 static unsigned int ring_add(unsigned int pos, u64 frames, unsigned int size)
 {
 	u32 rem;
@@ -152,13 +151,42 @@ static unsigned int ring_add(unsigned int pos, u64 frames, unsigned int size)
 	return rem;
 }
 
+/*
+ * How many frames from the playback end's position on hold audio.  An
+ * application that lets its stream stop when it runs dry (the usual
+ * stop_threshold, and any drain) has written nothing past appl_ptr: what
+ * lies there is stale, from an earlier lap of the ring, and must not
+ * reach the capture end.  A free-running application (stop_threshold at
+ * the boundary, as dmix uses it) may write anywhere, so all of the ring
+ * counts, as it would on hardware.
+ */
+static u64 playable_frames(struct aloop_stream *play)
+{
+	struct snd_pcm_runtime *runtime = play->substream->runtime;
+	snd_pcm_uframes_t appl, hw, ahead;
+	snd_pcm_sframes_t pending;
+
+	if (runtime->stop_threshold >= runtime->boundary &&
+	    READ_ONCE(runtime->state) != SNDRV_PCM_STATE_DRAINING)
+		return U64_MAX;
+	appl = READ_ONCE(runtime->control->appl_ptr);
+	hw = READ_ONCE(runtime->status->hw_ptr);
+	pending = appl - hw;
+	if (pending < 0)
+		pending += runtime->boundary;
+	/* we may have moved on since the PCM core last asked */
+	ahead = (play->hw_pos + play->buffer_frames - hw % play->buffer_frames) %
+		play->buffer_frames;
+	return pending > ahead ? pending - ahead : 0;
+}
+
 /* Move every running end by @frames, carrying the audio across. */
 static void advance(struct aloop_cable *cable, u64 frames)
 {
 	struct aloop_stream *play = running_end(cable, SNDRV_PCM_STREAM_PLAYBACK);
 	struct aloop_stream *capt = running_end(cable, SNDRV_PCM_STREAM_CAPTURE);
 	struct aloop_stream *s;
-	unsigned int count;
+	unsigned int count, audio = 0, capt_pos;
 	u64 skip;
 	int i;
 
@@ -168,16 +196,19 @@ static void advance(struct aloop_cable *cable, u64 frames)
 		/* only the last ring's worth can still be read */
 		count = min_t(u64, frames, capt->buffer_frames);
 		skip = frames - count;
-		if (play && !aloop_params_differ(play, capt))
+		capt_pos = ring_add(capt->hw_pos, skip, capt->buffer_frames);
+		if (play) {
+			u64 playable = playable_frames(play);
+
+			if (playable > skip)
+				audio = min_t(u64, count, playable - skip);
 			copy_frames(play, ring_add(play->hw_pos, skip,
 						   play->buffer_frames),
-				    capt, ring_add(capt->hw_pos, skip,
-						   capt->buffer_frames),
-				    count);
-		else
-			silence_frames(capt, ring_add(capt->hw_pos, skip,
-						      capt->buffer_frames),
-				       count);
+				    capt, capt_pos, audio);
+		}
+		silence_frames(capt, ring_add(capt_pos, audio,
+					      capt->buffer_frames),
+			       count - audio);
 	}
 	for (i = 0; i < ARRAY_SIZE(cable->streams); i++) {
 		s = running_end(cable, i);
@@ -201,7 +232,6 @@ static void update(struct aloop_cable *cable)
 /* Clock time until the earliest running end reaches a period boundary. */
 static u64 ns_to_next_period(struct aloop_cable *cable)
 {
-	u64 per_ns = (u64)cable->setup.rate_shift * cable->rate;
 	u64 frames = MAX_WAIT_FRAMES;
 	struct aloop_stream *s;
 	int i;
@@ -215,8 +245,8 @@ static u64 ns_to_next_period(struct aloop_cable *cable)
 			return 0;
 		frames = min_t(u64, frames, s->period_frames - s->period_pos);
 	}
-	return div64_u64(frames * FRAME_UNIT - cable->frac + per_ns - 1,
-			 per_ns);
+	return div64_u64(frames * frame_unit(cable) - cable->frac +
+			 ns_unit(cable) - 1, ns_unit(cable));
 }
 
 static void arm_wakeup(struct aloop_cable *cable)
@@ -296,39 +326,46 @@ static void playback_activity(struct aloop_cable *cable, bool *changed)
 	cable->setup.active = active;
 }
 
+/*
+ * Whether the other end of @s started in the same snd_pcm_link() group
+ * action as @s: the PCM core sets trigger_master on every member before
+ * the triggers and clears it after all of them, and holds every member's
+ * stream lock meanwhile, so the other end cannot have moved on its own.
+ */
+static bool started_together(struct aloop_stream *s,
+			     struct aloop_stream *other)
+{
+	return other && snd_pcm_stream_linked(s->substream) &&
+	       s->substream->group == other->substream->group &&
+	       other->substream->runtime->trigger_master;
+}
+
 /**
  * aloop_cable_start - an end starts (or resumes) moving
  * @s: the end; called from trigger, under its stream lock
- * @resume: the end resumes from a pause or suspend
  *
- * Return: 0, or -EIO when a capture end would start while the playback
- * end is set up for another format, rate or channel count (possible only
- * with "PCM Notify" on).
+ * An end joining a running cable starts at the next whole frame, so the
+ * two ends carry the same frames from then on; ends started together
+ * through snd_pcm_link() start on the same frame.
  */
-int aloop_cable_start(struct aloop_stream *s, bool resume)
+void aloop_cable_start(struct aloop_stream *s)
 {
 	struct aloop_cable *cable = s->cable;
-	struct aloop_stream *play;
+	struct aloop_stream *other;
 	unsigned long flags;
 	bool active_changed;
 
 	spin_lock_irqsave(&cable->lock, flags);
-	play = cable->streams[SNDRV_PCM_STREAM_PLAYBACK];
-	if (!resume && s != play &&
-	    (cable->configured & BIT(SNDRV_PCM_STREAM_PLAYBACK)) &&
-	    aloop_params_differ(play, s)) {
-		spin_unlock_irqrestore(&cable->lock, flags);
-		return -EIO;
-	}
-	if (cable->running) {
-		/* bring the other end up to now before joining it */
-		update(cable);
-	} else {
+	other = cable->streams[!s->substream->stream];
+	if (!cable->running) {
 		if (cable->clock.ops->start)
 			cable->clock.ops->start(&cable->clock);
 		cable->rate = s->rate;
 		cable->clock_last = cable_clock_now(cable);
 		cable->frac = 0;
+	} else if (!started_together(s, other) || other->moved) {
+		/* bring the other end up to now before joining it */
+		update(cable);
 	}
 	cable->running |= BIT(s->substream->stream);
 	arm_wakeup(cable);
@@ -337,7 +374,6 @@ int aloop_cable_start(struct aloop_stream *s, bool resume)
 
 	if (active_changed)
 		aloop_ctl_notify(cable, cable->setup.ctl_active);
-	return 0;
 }
 
 /**
@@ -442,6 +478,9 @@ void aloop_cable_set_rate_shift(struct aloop_cable *cable,
 
 	spin_lock_irqsave(&cable->lock, flags);
 	update(cable);
+	/* keep the fraction of a frame in the new unit */
+	cable->frac = mul_u64_u32_div(cable->frac, rate_shift,
+				      cable->setup.rate_shift);
 	cable->setup.rate_shift = rate_shift;
 	if (cable->running)
 		arm_wakeup(cable);

@@ -9,6 +9,12 @@
  * for that reason.  Unlike the in-tree driver, a write out of range is
  * refused with -EINVAL rather than clamped, and a value event is sent
  * exactly when a value changes.
+ *
+ * "PCM Notify" ("break capture when the playback format changes") is
+ * kept as a plain setting: here, as in the in-tree driver, an end's
+ * parameters always bind the other end for as long as it has them, so
+ * the playback end can never change format under a configured capture
+ * end and there is nothing to break.
  */
 #include <sound/control.h>
 

@@ -3,11 +3,10 @@
  * Loopback sound card: the PCM devices.
  *
  * The two ends of a cable must agree on format, rate and channels: the
- * end that gets hw_params first fixes them for the other (with "PCM
- * Notify" on, the playback end may change them at any time and a running
- * capture end is stopped).  Period and buffer sizes are each end's own,
- * as with the in-tree driver, since the data path moves both ends frame
- * by frame whatever their periods.
+ * end that gets hw_params first fixes them for the other, for as long as
+ * it keeps them.  Period and buffer sizes are each end's own, as with the
+ * in-tree driver, since the data path moves both ends frame by frame
+ * whatever their periods.
  */
 #include <linux/slab.h>
 #include <sound/pcm_params.h>
@@ -62,11 +61,7 @@ static struct aloop_stream *stream_of(struct snd_pcm_substream *substream)
 	return substream->runtime->private_data;
 }
 
-/*
- * The other end, if its parameters bind @s.  Card's cable_mutex held.
- * With "PCM Notify" on, the playback end is never bound by the capture
- * end.
- */
+/* The other end, if it has hw_params that bind @s.  cable_mutex held. */
 static struct aloop_stream *binding_end(struct aloop_stream *s)
 {
 	struct aloop_cable *cable = s->cable;
@@ -74,9 +69,14 @@ static struct aloop_stream *binding_end(struct aloop_stream *s)
 
 	if (!(cable->configured & BIT(other)))
 		return NULL;
-	if (other == SNDRV_PCM_STREAM_CAPTURE && cable->setup.notify)
-		return NULL;
 	return cable->streams[other];
+}
+
+static bool params_differ(const struct aloop_stream *a,
+			  const struct aloop_stream *b)
+{
+	return a->format != b->format || a->rate != b->rate ||
+	       a->channels != b->channels;
 }
 
 static int rule_follow_other_end(struct snd_pcm_hw_params *params,
@@ -195,7 +195,7 @@ static int aloop_hw_params(struct snd_pcm_substream *substream,
 	mutex_lock(&cable->loop->cable_mutex);
 	/* both ends may have passed the rules at the same time */
 	other = binding_end(s);
-	if (other && aloop_params_differ(other, &wanted)) {
+	if (other && params_differ(other, &wanted)) {
 		err = -EBUSY;
 		goto unlock;
 	}
@@ -230,37 +230,9 @@ static int aloop_hw_free(struct snd_pcm_substream *substream)
 	return 0;
 }
 
-/*
- * With "PCM Notify" on, a playback end set up differently from a running
- * capture end breaks the capture, as the in-tree driver does: the reader
- * drains what it has and then sees the stream end.
- */
-static void break_mismatched_capture(struct aloop_stream *play)
-{
-	struct aloop_cable *cable = play->cable;
-	struct aloop_stream *capt;
-
-	lockdep_assert_held(&cable->loop->cable_mutex);
-	capt = cable->streams[SNDRV_PCM_STREAM_CAPTURE];
-	if (!capt || !(cable->configured & BIT(SNDRV_PCM_STREAM_CAPTURE)) ||
-	    !aloop_params_differ(play, capt))
-		return;
-	snd_pcm_stream_lock_irq(capt->substream);
-	if (snd_pcm_running(capt->substream))
-		snd_pcm_stop(capt->substream, SNDRV_PCM_STATE_DRAINING);
-	snd_pcm_stream_unlock_irq(capt->substream);
-}
-
 static int aloop_prepare(struct snd_pcm_substream *substream)
 {
-	struct aloop_stream *s = stream_of(substream);
-	struct aloop_cable *cable = s->cable;
-
-	mutex_lock(&cable->loop->cable_mutex);
-	if (substream->stream == SNDRV_PCM_STREAM_PLAYBACK)
-		break_mismatched_capture(s);
-	aloop_cable_reset(s);
-	mutex_unlock(&cable->loop->cable_mutex);
+	aloop_cable_reset(stream_of(substream));
 	return 0;
 }
 
@@ -270,10 +242,10 @@ static int aloop_trigger(struct snd_pcm_substream *substream, int cmd)
 
 	switch (cmd) {
 	case SNDRV_PCM_TRIGGER_START:
-		return aloop_cable_start(s, false);
 	case SNDRV_PCM_TRIGGER_PAUSE_RELEASE:
 	case SNDRV_PCM_TRIGGER_RESUME:
-		return aloop_cable_start(s, true);
+		aloop_cable_start(s);
+		return 0;
 	case SNDRV_PCM_TRIGGER_STOP:
 	case SNDRV_PCM_TRIGGER_PAUSE_PUSH:
 	case SNDRV_PCM_TRIGGER_SUSPEND:

@@ -14,18 +14,20 @@ dummy_hw_ptr() {
 	awk '/^hw_ptr/ { print $3; exit }' /proc/asound/Dummy/pcm0p/sub0/status
 }
 
+# start playing silence into cable 0 substream 0; its pid is in $lp
 play_loop() {
 	aplay -q -D hw:Loopback,0,0 -t raw -f S16_LE -r 48000 -c 2 \
-		--period-size=1024 --buffer-size=4096 /dev/zero 2>/dev/null &
-	echo $!
+		--period-size=1024 --buffer-size=4096 /dev/zero >/dev/null 2>&1 &
+	lp=$!
 }
 
 dummy_load || { not_ok "snd-dummy loads"; exit 0; }
-aloop_load timer_source=Dummy,0,0 || { not_ok "loads with timer_source=Dummy,0,0"; exit 0; }
-check_eq "proc timer_source shows the parameter" "Dummy,0,0" \
+# commas separate the cards of an array parameter: "." separates here
+aloop_load timer_source=Dummy.0.0 || { not_ok "loads with timer_source=Dummy.0.0"; exit 0; }
+check_eq "proc timer_source shows the parameter" "Dummy.0.0" \
 	"$(cat /proc/asound/Loopback/timer_source)"
 
-lp=$(play_loop)
+play_loop
 wait_for 5 grep -q running "/proc/asound/Loopback/cable#0"
 check "an open cable shows the card's timer in proc" \
 	grep -q "clock: timer 0,0,0" "/proc/asound/Loopback/cable#0"
@@ -33,7 +35,7 @@ sleep 1
 check_eq "the cable stands still while the clock card is idle" 0 "$(moved)"
 
 aplay -q -D hw:Dummy,0,0 -t raw -f S16_LE -r 48000 -c 2 \
-	--period-size=1024 --buffer-size=4096 /dev/zero 2>/dev/null &
+	--period-size=1024 --buffer-size=4096 /dev/zero >/dev/null 2>&1 &
 dp=$!
 sleep 1
 l1=$(moved); d1=$(dummy_hw_ptr)
@@ -59,7 +61,7 @@ echo NoSuchCard,0,0 >/proc/asound/Loopback/timer_source
 check_eq "proc accepts a card id that is not present" "NoSuchCard,0,0" \
 	"$(cat /proc/asound/Loopback/timer_source)"
 dmesg -c >/dev/null
-lp=$(play_loop)
+play_loop
 sleep 1.5
 m=$(moved)
 kill "$lp"; wait "$lp" 2>/dev/null
@@ -84,7 +86,7 @@ check_eq "an empty proc write selects the system clock" "" \
 	"$(cat /proc/asound/Loopback/timer_source)"
 
 # rmmod is refused while a stream is open
-lp=$(play_loop)
+play_loop
 wait_for 5 grep -q running "/proc/asound/Loopback/cable#0"
 if rmmod snd_aloop 2>/dev/null; then
 	not_ok "rmmod is refused while a stream is open"
@@ -97,12 +99,12 @@ check "rmmod works once the stream is closed" aloop_unload
 
 # a timer_source parameter that does not parse: system clock, dmesg line
 dmesg -c >/dev/null
-if aloop_load "timer_source=Dummy,,x"; then
+if aloop_load "timer_source=Dummy.x"; then
 	ok "an unparsable timer_source parameter still loads the card"
 	check_eq "an unparsable timer_source parameter is dropped" "" \
 		"$(cat /proc/asound/Loopback/timer_source)"
 	check "an unparsable timer_source parameter is reported in dmesg" \
-		sh -c 'dmesg | grep -q "timer_source=\"Dummy,,x\" cannot be parsed"'
+		sh -c 'dmesg | grep -q "timer_source=\"Dummy.x\" cannot be parsed"'
 else
 	not_ok "an unparsable timer_source parameter still loads the card"
 fi

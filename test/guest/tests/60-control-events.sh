@@ -50,7 +50,9 @@ check_eq "one value event for PCM Notify" 1 "$(count_events 'PCM Notify' 1 3)"
 # Playback on device 1 substream 2 feeds capture on device 0 substream 2,
 # whose controls carry device 0 subdevice 2.
 events 6
-aplay -q -D hw:Loopback,1,2 -t raw -f S32_LE -r 44100 -c 1 -d 1 /dev/zero
+# a long buffer, so that a slow guest does not underrun (and restart)
+aplay -q -D hw:Loopback,1,2 -t raw -f S32_LE -r 44100 -c 1 -d 1 \
+	--buffer-time=500000 /dev/zero
 check_eq "PCM Slave Active: one event at start, one at stop" 2 \
 	"$(count_events 'PCM Slave Active' 0 2)"
 check_eq "PCM Slave Format: one event" 1 "$(grep -c "'PCM Slave Format'" /tmp/ev.log)"

@@ -114,7 +114,6 @@ static void timer_source_write(struct snd_info_entry *entry,
 	if (value[0] && aloop_source_parse(value, NULL)) {
 		dev_err(loop->card->dev, "timer_source: cannot parse \"%s\"\n",
 			value);
-		buffer->error = -EINVAL;
 		return;
 	}
 	mutex_lock(&loop->cable_mutex);

@@ -27,16 +27,14 @@ aloop_load timer_source=Dummy.0.0 || { not_ok "loads with timer_source=Dummy.0.0
 check_eq "proc timer_source shows the parameter" "Dummy.0.0" \
 	"$(cat /proc/asound/Loopback/timer_source)"
 
+# The card's PCM timer ticks only while its stream runs: start it first.
+aplay -q -D hw:Dummy,0,0 -t raw -f S16_LE -r 48000 -c 2 \
+	--period-size=1024 --buffer-size=4096 /dev/zero >/dev/null 2>&1 &
+dp=$!
 play_loop
 wait_for 5 grep -q running "/proc/asound/Loopback/cable#0"
 check "an open cable shows the card's timer in proc" \
 	grep -q "clock: timer 0,0,0" "/proc/asound/Loopback/cable#0"
-sleep 1
-check_eq "the cable stands still while the clock card is idle" 0 "$(moved)"
-
-aplay -q -D hw:Dummy,0,0 -t raw -f S16_LE -r 48000 -c 2 \
-	--period-size=1024 --buffer-size=4096 /dev/zero >/dev/null 2>&1 &
-dp=$!
 sleep 1
 l1=$(moved); d1=$(dummy_hw_ptr)
 sleep 2
@@ -50,11 +48,13 @@ else
 		"loopback $dl frames, dummy $dd frames"
 fi
 
+# Without ticks the cable stands still (and the PCM core soon fails the
+# writer with EIO, as with the in-tree driver).
 kill "$dp"; wait "$dp" 2>/dev/null
-sleep 0.5
-l3=$(moved); sleep 1; l4=$(moved)
-check_eq "the cable stops when the clock card stops" "$l3" "$l4"
-kill "$lp"; wait "$lp" 2>/dev/null
+sleep 0.2
+l3=$(moved); sleep 0.5; l4=$(moved)
+check_eq "the cable stops when the clock card stops" "${l3:-closed}" "${l4:-closed}"
+kill "$lp" 2>/dev/null; wait "$lp" 2>/dev/null
 
 # a card id that is not present: the system clock, with a dmesg line
 echo NoSuchCard,0,0 >/proc/asound/Loopback/timer_source
@@ -73,12 +73,12 @@ fi
 check "an absent timer card is reported in dmesg" \
 	sh -c 'dmesg | grep -q "timer_source \"NoSuchCard,0,0\" unusable"'
 
-# proc refuses what does not parse and keeps the old value
-if echo "Dummy,x" >/proc/asound/Loopback/timer_source 2>/dev/null; then
-	not_ok "proc refuses an unparsable timer_source"
-else
-	ok "proc refuses an unparsable timer_source"
-fi
+# proc refuses what does not parse (ALSA proc writes are applied at
+# close, so the refusal shows in dmesg) and keeps the old value
+dmesg -c >/dev/null
+echo "Dummy,x" >/proc/asound/Loopback/timer_source
+check "proc reports an unparsable timer_source in dmesg" \
+	sh -c 'dmesg | grep -q "timer_source: cannot parse \"Dummy,x\""'
 check_eq "a refused proc write keeps the old value" "NoSuchCard,0,0" \
 	"$(cat /proc/asound/Loopback/timer_source)"
 echo "" >/proc/asound/Loopback/timer_source

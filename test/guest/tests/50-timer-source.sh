@@ -53,7 +53,11 @@ fi
 kill "$dp"; wait "$dp" 2>/dev/null
 sleep 0.2
 l3=$(moved); sleep 0.5; l4=$(moved)
-check_eq "the cable stops when the clock card stops" "${l3:-closed}" "${l4:-closed}"
+if [ -z "$l4" ] || [ "$l3" = "$l4" ]; then
+	ok "the cable stops when the clock card stops"
+else
+	not_ok "the cable stops when the clock card stops" "moved from $l3 to $l4"
+fi
 kill "$lp" 2>/dev/null; wait "$lp" 2>/dev/null
 
 # a card id that is not present: the system clock, with a dmesg line

@@ -12,9 +12,14 @@ events() {
 	wait_for 5 test -e /tmp/ev.ready
 }
 
+# end_events: wait for the recorder (in this shell: a $(...) subshell
+# cannot wait for it)
+end_events() {
+	wait "$evpid"
+}
+
 # count_events NAME DEVICE SUBDEVICE: VALUE events for one element
 count_events() {
-	wait "$evpid" 2>/dev/null
 	grep -c "^EVENT VALUE PCM $2 $3 0 '$1'\$" /tmp/ev.log
 }
 
@@ -34,6 +39,7 @@ case $out in
 esac
 check_eq "a refused write changes nothing" 90000 \
 	"$(ctlval -d 0 -s 0 'PCM Rate Shift 100000')"
+end_events
 check_eq "one value event for one change (none for a rewrite or a refusal)" 1 \
 	"$(count_events 'PCM Rate Shift 100000' 0 0)"
 
@@ -45,6 +51,7 @@ case $out in
 *) not_ok "PCM Notify refuses 2" "$out" ;;
 esac
 check_eq "PCM Notify reads back 1" 1 "$(ctlval -d 1 -s 3 'PCM Notify')"
+end_events
 check_eq "one value event for PCM Notify" 1 "$(count_events 'PCM Notify' 1 3)"
 
 # Playback on device 1 substream 2 feeds capture on device 0 substream 2,
@@ -53,6 +60,7 @@ events 6
 # a long buffer, so that a slow guest does not underrun (and restart)
 aplay -q -D hw:Loopback,1,2 -t raw -f S32_LE -r 44100 -c 1 -d 1 \
 	--buffer-time=500000 /dev/zero 2>/tmp/aplay.log
+end_events
 n=$(count_events 'PCM Slave Active' 0 2)
 if [ "$n" = 2 ]; then
 	ok "PCM Slave Active: one event at start, one at stop"

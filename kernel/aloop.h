@@ -24,7 +24,6 @@
 #define ALOOP_DRIVER_NAME	"snd_aloop"
 #define ALOOP_MAX_SUBSTREAMS	8
 #define ALOOP_DEVICES		2
-#define ALOOP_TIMER_SOURCE_LEN	64
 
 /* "PCM Rate Shift 100000": 100000 means nominal speed. */
 #define ALOOP_RATE_SHIFT_UNITY	100000
@@ -117,7 +116,10 @@ struct aloop_cable_setup {
  * @wakeup: wakes the cable at the next period boundary
  * @notifying: period_elapsed calls in progress outside @lock
  * @idle: woken when @notifying drops to zero
- * @clock: the clock the cable runs on
+ * @clock: the clock the cable runs on; changed under @lock and the card's
+ *	   cable_mutex, so either is enough to read it
+ * @ctl_timer_source: the per-cable "Timer Source" control
+ * @shown: the item it shows, under aloop_catalog_mutex
  * @setup: user settings and the playback end's parameters
  *
  * Locking.  @lock (irq-safe spinlock) protects @streams, @running, the
@@ -126,8 +128,11 @@ struct aloop_cable_setup {
  * under it), so nothing may call into the PCM core while holding @lock.
  * The clock's own lock nests inside @lock.  @streams, @configured and the
  * ends' parameters change under both @lock and the card's cable_mutex;
- * that mutex is taken outside of everything else and only in process
- * context (open, close, hw_params, hw_free, prepare, controls, proc).
+ * that mutex is taken outside of everything else but a control's
+ * controls_rwsem and the catalogue's list of cards, and only in process
+ * context (open, close, hw_params, hw_free, controls, proc, the
+ * catalogue's work).  Order: cable_mutex, then aloop_catalog_mutex or
+ * the card clocks' mutex, then @lock, then a clock's lock.
  */
 struct aloop_cable {
 	struct aloop *loop;
@@ -143,7 +148,9 @@ struct aloop_cable {
 	struct hrtimer wakeup;
 	unsigned int notifying;
 	wait_queue_head_t idle;
-	struct aloop_clock clock;
+	struct aloop_clock *clock;
+	struct snd_kcontrol *ctl_timer_source;
+	unsigned int shown;
 	struct aloop_cable_setup setup;
 };
 
@@ -153,9 +160,17 @@ struct aloop_cable {
  * @pcm: the two PCM devices
  * @substreams: substreams per PCM direction
  * @cable_mutex: serialises configuration of the cables, see struct
- *		 aloop_cable, and @timer_source
- * @timer_source: the clock new cables use, in timer_source syntax;
- *		  empty for the system clock
+ *		 aloop_cable
+ * @node: in the catalogue's list of loopback cards
+ * @timer_source: the user's choice of clock, an item name (or, for a
+ *		  card given by number and not present, the in-tree
+ *		  syntax); empty for the system clock.  Under
+ *		  aloop_catalog_mutex.
+ * @items: the "Timer Source" items: the system clock, every present
+ *	   timer and the choice if absent.  Under aloop_catalog_mutex.
+ * @item_count: entries in @items
+ * @shown: the item the card-wide control shows, under aloop_catalog_mutex
+ * @ctl_timer_source: the card-wide "Timer Source" control
  * @cables: indexed by [substream number][capture device]
  */
 struct aloop {
@@ -163,7 +178,12 @@ struct aloop {
 	struct snd_pcm *pcm[ALOOP_DEVICES];
 	unsigned int substreams;
 	struct mutex cable_mutex;	/* see struct aloop_cable */
-	char timer_source[ALOOP_TIMER_SOURCE_LEN];
+	struct list_head node;
+	char timer_source[ALOOP_NAME_LEN];
+	char (*items)[ALOOP_NAME_LEN];
+	unsigned int item_count;
+	unsigned int shown;
+	struct snd_kcontrol *ctl_timer_source;
 	struct aloop_cable cables[ALOOP_MAX_SUBSTREAMS][ALOOP_DEVICES];
 };
 
@@ -178,7 +198,8 @@ unsigned int aloop_cable_pointer(struct aloop_stream *s);
 void aloop_cable_sync(struct aloop_cable *cable);
 void aloop_cable_set_rate_shift(struct aloop_cable *cable,
 				unsigned int rate_shift);
-void aloop_cable_clock_tick(struct aloop_cable *cable);
+struct aloop_clock *aloop_cable_set_clock(struct aloop_cable *cable,
+					  struct aloop_clock *clock);
 
 /* aloop_pcm.c: PCM devices */
 int aloop_pcm_new(struct aloop *loop, int device);
@@ -191,5 +212,23 @@ void aloop_ctl_playback_params(struct aloop_cable *cable,
 
 /* aloop_proc.c: /proc/asound/cardN files */
 int aloop_proc_new(struct aloop *loop);
+
+/* aloop_catalog.c: every card's timers and the "Timer Source" controls */
+extern struct mutex aloop_catalog_mutex;
+int aloop_catalog_init(void);
+void aloop_catalog_exit(void);
+int aloop_catalog_add_card(struct aloop *loop);
+void aloop_catalog_remove_card(struct aloop *loop);
+bool aloop_catalog_is_name(const char *str);
+bool aloop_catalog_find(const char *name, struct snd_timer_id *id);
+int aloop_catalog_refresh_items(struct aloop *loop);
+unsigned int aloop_catalog_index(struct aloop *loop, const char *name);
+void aloop_source_clocks_changed(void);
+
+/* aloop_source.c: which clock each cable runs on */
+int aloop_source_canonical(const char *str, char *name);
+int aloop_source_choose(struct aloop *loop, const char *str);
+void aloop_source_update(struct aloop *loop);
+void aloop_source_update_locked(struct aloop *loop);
 
 #endif /* ALOOP_H */

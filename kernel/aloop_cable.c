@@ -45,7 +45,7 @@ static u64 ns_unit(struct aloop_cable *cable)
 
 static u64 cable_clock_now(struct aloop_cable *cable)
 {
-	return cable->clock.ops->now(&cable->clock);
+	return cable->clock->ops->now(cable->clock);
 }
 
 /* Whole frames that passed on the clock since the last update. */
@@ -174,6 +174,9 @@ static u64 playable_frames(struct aloop_stream *play)
 	pending = appl - hw;
 	if (pending < 0)
 		pending += runtime->boundary;
+	/* hw_ptr went past appl_ptr: the application ran dry */
+	if (pending > play->buffer_frames)
+		return 0;
 	/* we may have moved on since the PCM core last asked */
 	ahead = (play->hw_pos + play->buffer_frames - hw % play->buffer_frames) %
 		play->buffer_frames;
@@ -358,8 +361,6 @@ void aloop_cable_start(struct aloop_stream *s)
 	spin_lock_irqsave(&cable->lock, flags);
 	other = cable->streams[!s->substream->stream];
 	if (!cable->running) {
-		if (cable->clock.ops->start)
-			cable->clock.ops->start(&cable->clock);
 		cable->rate = s->rate;
 		cable->clock_last = cable_clock_now(cable);
 		cable->frac = 0;
@@ -394,8 +395,6 @@ void aloop_cable_stop(struct aloop_stream *s)
 	if (!cable->running) {
 		/* if the callback runs now it sees nothing running and quits */
 		hrtimer_try_to_cancel(&cable->wakeup);
-		if (cable->clock.ops->stop)
-			cable->clock.ops->stop(&cable->clock);
 	}
 	playback_activity(cable, &active_changed);
 	spin_unlock_irqrestore(&cable->lock, flags);
@@ -446,20 +445,36 @@ unsigned int aloop_cable_pointer(struct aloop_stream *s)
 }
 
 /**
- * aloop_cable_clock_tick - the cable's clock moved on its own
- * @cable: the cable; process or softirq context, no locks held
+ * aloop_cable_set_clock - move a cable onto another clock
+ * @cable: the cable; process context, no locks held but the card's
+ *	   cable_mutex
+ * @clock: the new clock
+ *
+ * Frames up to now are counted on the old clock, the rest on the new one,
+ * so a running cable moves over without a jump, a lost or a repeated
+ * frame.
+ *
+ * Return: the old clock, for the caller to release.
  */
-void aloop_cable_clock_tick(struct aloop_cable *cable)
+struct aloop_clock *aloop_cable_set_clock(struct aloop_cable *cable,
+					  struct aloop_clock *clock)
 {
 	struct snd_pcm_substream *due[2];
+	struct aloop_clock *old;
 	unsigned long flags;
 	unsigned int n;
 
 	spin_lock_irqsave(&cable->lock, flags);
 	update(cable);
+	old = cable->clock;
+	cable->clock = clock;
+	cable->clock_last = cable_clock_now(cable);
+	if (cable->running)
+		arm_wakeup(cable);
 	n = take_due(cable, due);
 	spin_unlock_irqrestore(&cable->lock, flags);
 	report_due(cable, due, n);
+	return old;
 }
 
 /**
@@ -529,9 +544,7 @@ void aloop_cable_init(struct aloop *loop, struct aloop_cable *cable,
 	spin_lock_init(&cable->lock);
 	init_waitqueue_head(&cable->idle);
 	aloop_hrtimer_setup(&cable->wakeup, wakeup_callback);
-	cable->clock.cable = cable;
-	spin_lock_init(&cable->clock.lock);
-	aloop_clock_use_system(&cable->clock);
+	cable->clock = &aloop_system_clock;
 	cable->setup.rate_shift = ALOOP_RATE_SHIFT_UNITY;
 	cable->setup.format = SNDRV_PCM_FORMAT_S16_LE;
 	cable->setup.rate = 48000;

@@ -2,69 +2,53 @@
 /*
  * Loopback sound card: the clocks a cable can run on.
  *
- * A clock tells the data path how much time has passed; the data path
- * turns time into frames and wakes itself with an hrtimer at the next
- * period boundary.  A clock that ticks on its own (a card's PCM timer)
- * also pokes the cable with aloop_cable_clock_tick() so that positions
- * move as soon as the ticks arrive.
+ * A clock only tells the time; the data path turns time into frames and
+ * wakes itself with an hrtimer at the next period boundary, whatever the
+ * clock.  The system clock is CLOCK_MONOTONIC.  A card clock follows a
+ * card's timer (a PCM substream's period ticks): between ticks it runs
+ * on the system clock scaled by the card's measured rate, and each tick
+ * steers it back onto the card, so it can be read at any moment, any
+ * period size works, and the long-term rate is the card's.
  */
 #ifndef ALOOP_CLOCK_H
 #define ALOOP_CLOCK_H
 
-#include <linux/spinlock.h>
 #include <linux/types.h>
-#include <sound/info.h>
 #include <sound/timer.h>
 
-struct aloop_cable;
+/* An item name of the "Timer Source" control, with its NUL. */
+#define ALOOP_NAME_LEN		44
+
 struct aloop_clock;
 
 /**
  * struct aloop_clock_ops - what a clock backend provides
- * @start: the cable's first end starts; atomic context, cable lock held
- * @stop: the cable's last end stops; atomic context, cable lock held
- * @now: time on this clock in ns; atomic context, cable lock held
- * @close: release the backend; process context, no cable lock
- * @show: describe the clock for proc; process context
+ * @now: the clock's time in ns; any context, never goes backwards
+ * @following: whether the clock is steered by its card's ticks right now
  */
 struct aloop_clock_ops {
-	void (*start)(struct aloop_clock *clock);
-	void (*stop)(struct aloop_clock *clock);
 	u64 (*now)(struct aloop_clock *clock);
-	void (*close)(struct aloop_clock *clock);
-	void (*show)(struct aloop_clock *clock, struct snd_info_buffer *buffer);
+	bool (*following)(struct aloop_clock *clock);
 };
 
 /**
- * struct aloop_clock - a cable's clock
+ * struct aloop_clock - a clock some cables run on
  * @ops: the backend
- * @cable: the cable to poke on ticks
- * @lock: protects @elapsed_ns and @ticks; nests inside the cable lock
- * @instance: the card backend's timer instance
- * @id: the card backend's timer id
- * @elapsed_ns: the card backend's time: ticks times their resolution
- * @ticks: ticks received, for proc
+ * @name: the "Timer Source" item it stands for
  */
 struct aloop_clock {
 	const struct aloop_clock_ops *ops;
-	struct aloop_cable *cable;
-	spinlock_t lock;	/* @elapsed_ns, @ticks; inside the cable lock */
-	struct snd_timer_instance *instance;
-	struct snd_timer_id id;
-	u64 elapsed_ns;
-	u64 ticks;
+	char name[ALOOP_NAME_LEN];
 };
 
 /* aloop_clock_system.c */
-void aloop_clock_use_system(struct aloop_clock *clock);
+extern struct aloop_clock aloop_system_clock;
 
 /* aloop_clock_card.c */
-int aloop_clock_open_card(struct aloop_clock *clock,
-			  const struct snd_timer_id *id, const char *owner);
-
-/* aloop_source.c: choosing a cable's clock from timer_source */
-int aloop_source_parse(const char *str, struct snd_timer_id *id);
-void aloop_source_open(struct aloop_cable *cable);
-void aloop_source_close(struct aloop_cable *cable);
+struct aloop_clock *aloop_card_clock_get(const struct snd_timer_id *id,
+					 const char *name);
+void aloop_card_clock_put(struct aloop_clock *clock);
+bool aloop_card_clock_dead(struct aloop_clock *clock);
+const char *aloop_clock_state(struct aloop_clock *clock);
 
 #endif /* ALOOP_CLOCK_H */

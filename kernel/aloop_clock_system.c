@@ -2,8 +2,7 @@
 /*
  * Loopback sound card: the system clock.
  *
- * Time is CLOCK_MONOTONIC; the cable's hrtimer does all the waking, so
- * there is nothing to start or stop.
+ * CLOCK_MONOTONIC; the cable's hrtimer does all the waking.
  */
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
@@ -15,23 +14,18 @@ static u64 system_now(struct aloop_clock *clock)
 	return ktime_get_ns();
 }
 
-static void system_show(struct aloop_clock *clock,
-			struct snd_info_buffer *buffer)
+static bool system_following(struct aloop_clock *clock)
 {
-	snd_iprintf(buffer, "  clock: system\n");
+	return false;
 }
 
 static const struct aloop_clock_ops system_ops = {
 	.now = system_now,
-	.show = system_show,
+	.following = system_following,
 };
 
-/**
- * aloop_clock_use_system - make a clock the system clock
- * @clock: the clock, not started
- */
-void aloop_clock_use_system(struct aloop_clock *clock)
-{
-	clock->ops = &system_ops;
-	clock->instance = NULL;
-}
+/* Shared by every cable that is not on a card's clock. */
+struct aloop_clock aloop_system_clock = {
+	.ops = &system_ops,
+	.name = "System clock",
+};

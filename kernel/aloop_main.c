@@ -36,7 +36,7 @@ MODULE_PARM_DESC(pcm_substreams, "PCM substreams # (1-8) for loopback driver.");
 module_param_array(pcm_notify, int, NULL, 0444);
 MODULE_PARM_DESC(pcm_notify, "Break capture when PCM format/rate/channels changes.");
 module_param_array(timer_source, charp, NULL, 0444);
-MODULE_PARM_DESC(timer_source, "Timer to clock the cables: card[,device[,subdevice]] (card number or id). Empty for the system clock [default].");
+MODULE_PARM_DESC(timer_source, "Clock of the cables: a \"Timer Source\" item name, or card[.device[.subdevice]] (card number or id). Empty for the system clock [default].");
 
 static struct platform_device *devices[SNDRV_CARDS];
 
@@ -45,6 +45,7 @@ static void aloop_card_free(struct snd_card *card)
 	struct aloop *loop = card->private_data;
 	unsigned int n, dev;
 
+	aloop_catalog_remove_card(loop);
 	for (n = 0; n < loop->substreams; n++)
 		for (dev = 0; dev < ALOOP_DEVICES; dev++)
 			aloop_cable_release(&loop->cables[n][dev]);
@@ -66,16 +67,10 @@ static void timer_source_param(struct aloop *loop, int i)
 {
 	const char *value = timer_source[i];
 
-	if (!value || !value[0])
-		return;
-	if (strlen(value) >= sizeof(loop->timer_source) ||
-	    aloop_source_parse(value, NULL)) {
+	if (value && aloop_source_choose(loop, value) < 0)
 		dev_err(loop->card->dev,
 			"timer_source=\"%s\" cannot be parsed, using the system clock\n",
 			value);
-		return;
-	}
-	strscpy(loop->timer_source, value, sizeof(loop->timer_source));
 }
 
 static int aloop_probe(struct platform_device *pdev)
@@ -109,6 +104,9 @@ static int aloop_probe(struct platform_device *pdev)
 	if (err < 0)
 		return err;
 	err = aloop_proc_new(loop);
+	if (err < 0)
+		return err;
+	err = aloop_catalog_add_card(loop);
 	if (err < 0)
 		return err;
 
@@ -163,9 +161,14 @@ static int __init aloop_init(void)
 	struct platform_device *pdev;
 	int i, err, cards = 0;
 
-	err = platform_driver_register(&aloop_driver);
+	err = aloop_catalog_init();
 	if (err < 0)
 		return err;
+	err = platform_driver_register(&aloop_driver);
+	if (err < 0) {
+		aloop_catalog_exit();
+		return err;
+	}
 	for (i = 0; i < SNDRV_CARDS; i++) {
 		if (!enable[i])
 			continue;
@@ -184,6 +187,7 @@ static int __init aloop_init(void)
 	if (!cards) {
 		pr_err("snd-aloop: no loopback card enabled or probed\n");
 		aloop_unregister_all();
+		aloop_catalog_exit();
 		return -ENODEV;
 	}
 	return 0;
@@ -192,6 +196,7 @@ static int __init aloop_init(void)
 static void __exit aloop_exit(void)
 {
 	aloop_unregister_all();
+	aloop_catalog_exit();
 }
 
 module_init(aloop_init);

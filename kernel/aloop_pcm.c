@@ -146,11 +146,11 @@ static int aloop_open(struct snd_pcm_substream *substream)
 	}
 
 	mutex_lock(&cable->loop->cable_mutex);
-	if (!cable->streams[0] && !cable->streams[1])
-		aloop_source_open(cable);
 	spin_lock_irq(&cable->lock);
 	cable->streams[substream->stream] = s;
 	spin_unlock_irq(&cable->lock);
+	/* a cable's first end puts it on the chosen clock */
+	aloop_source_update_locked(cable->loop);
 	mutex_unlock(&cable->loop->cable_mutex);
 	return 0;
 }
@@ -166,8 +166,8 @@ static int aloop_close(struct snd_pcm_substream *substream)
 	cable->streams[substream->stream] = NULL;
 	cable->configured &= ~BIT(substream->stream);
 	spin_unlock_irq(&cable->lock);
-	if (!cable->streams[0] && !cable->streams[1])
-		aloop_source_close(cable);
+	/* its last end lets go of the card's timer */
+	aloop_source_update_locked(cable->loop);
 	mutex_unlock(&cable->loop->cable_mutex);
 	kfree(s);
 	return 0;

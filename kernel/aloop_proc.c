@@ -3,8 +3,8 @@
  * Loopback sound card: /proc/asound/cardN files.
  *
  * cable#0 and cable#1 show the cables played into device 0 and device 1,
- * as in the in-tree driver; timer_source reads and sets the clock that
- * cables pick up when their first end opens.
+ * as in the in-tree driver, with the clock each runs on; timer_source
+ * reads and sets the card's choice of clock, as "Timer Source" does.
  */
 #include <linux/string.h>
 #include <sound/info.h>
@@ -71,8 +71,10 @@ static void show_cable(struct snd_info_buffer *buffer,
 	snd_iprintf(buffer, "Cable %u substream %u:\n",
 		    !cable->capture_device, cable->number);
 	snd_iprintf(buffer, "  rate_shift: %u\n", rate_shift);
+	/* the clock changes only under the cable_mutex we hold */
 	if (play.open || capt.open)
-		cable->clock.ops->show(&cable->clock, buffer);
+		snd_iprintf(buffer, "  clock: %s (%s)\n", cable->clock->name,
+			    aloop_clock_state(cable->clock));
 	show_end(buffer, "Playback", &play);
 	show_end(buffer, "Capture", &capt);
 }
@@ -96,29 +98,27 @@ static void timer_source_read(struct snd_info_entry *entry,
 {
 	struct aloop *loop = entry->private_data;
 
-	mutex_lock(&loop->cable_mutex);
+	mutex_lock(&aloop_catalog_mutex);
 	snd_iprintf(buffer, "%s\n", loop->timer_source);
-	mutex_unlock(&loop->cable_mutex);
+	mutex_unlock(&aloop_catalog_mutex);
 }
 
 static void timer_source_write(struct snd_info_entry *entry,
 			       struct snd_info_buffer *buffer)
 {
 	struct aloop *loop = entry->private_data;
-	char line[ALOOP_TIMER_SOURCE_LEN];
+	char line[64];
 	char *value;
 
 	if (snd_info_get_line(buffer, line, sizeof(line)))
 		line[0] = '\0';
 	value = strim(line);
-	if (value[0] && aloop_source_parse(value, NULL)) {
+	if (aloop_source_choose(loop, value) < 0) {
 		dev_err(loop->card->dev, "timer_source: cannot parse \"%s\"\n",
 			value);
 		return;
 	}
-	mutex_lock(&loop->cable_mutex);
-	strscpy(loop->timer_source, value, sizeof(loop->timer_source));
-	mutex_unlock(&loop->cable_mutex);
+	aloop_source_update(loop);
 }
 
 /**

@@ -138,13 +138,15 @@ int aloop_source_choose(struct aloop *loop, const char *str)
 	return changed;
 }
 
+/* A card that is registered and not on its way out. */
 static bool card_present(int number)
 {
 	struct snd_card *card = snd_card_ref(number);
+	bool present = card && !card->shutdown;
 
 	if (card)
 		snd_card_unref(card);
-	return card;
+	return present;
 }
 
 /* The clock a cable should run on; a new reference for a card clock. */

@@ -4,9 +4,10 @@
 # demo.sh - show our loopback at work in the VM (`make demo`).
 #
 # Loads our snd-aloop and then snd-dummy as a stand-in for a hardware card,
-# shows the loopback's controls before and after that card appeared, plays
-# a known signal through a cable with aplay while arecord records it, and
-# compares the two.  Its checks are TAP lines like the tests', so the host's
+# shows the loopback's "Timer Source" picking up that card, puts the
+# loopback on the card's clock with amixer while the card's stream runs,
+# plays a known signal through a cable with aplay while arecord records
+# it, compares the two, and shows the cable following the card's clock.  Its checks are TAP lines like the tests', so the host's
 # report.sh judges a demo run too.
 
 ALOOP_GUEST=$(cd "$(dirname "$0")" && pwd)
@@ -19,24 +20,6 @@ export ALOOP_GUEST ALOOP_TEST IMPL PATH
 cd /tmp || exit 1
 
 say() { printf '\n===== %s\n' "$*"; }
-
-# The controls that pick a timer source.  They may not exist (yet): only
-# show what is there.
-clock_controls() {
-	amixer -c Loopback controls 2>/dev/null | grep -iE 'timer|clock|source' |
-		sed 's/,.*//'
-}
-
-show_clock_controls() {
-	_ids=$(clock_controls)
-	if [ -z "$_ids" ]; then
-		echo "(no timer or clock source control on the loopback card)"
-		return
-	fi
-	for _id in $_ids; do
-		amixer -c Loopback cget "$_id"
-	done
-}
 
 say "Loading our snd-aloop"
 check "load snd-aloop" aloop_load || exit 1
@@ -53,8 +36,16 @@ say "Loading snd-dummy as the 'hardware' card"
 check "load snd-dummy" dummy_load
 cat /proc/asound/cards
 
-say "Timer source controls, now that the dummy card exists"
-show_clock_controls
+say "Timer Source, now that the dummy card exists"
+amixer -c Loopback sget 'Timer Source' | sed 's/Items: /Items:\n    /'
+
+say "Dummy's stream runs; the loopback follows its clock"
+# shellcheck disable=SC2086
+aplay -q -D hw:Dummy,0,0 -t raw -f S16_LE -r 48000 -c 2 /dev/zero 2>/dev/null &
+dummy=$!
+check "choose 'Dummy 0.0 playback' with amixer" \
+	amixer -q -c Loopback cset name='Timer Source' 'Dummy 0.0 playback'
+amixer -c Loopback sget 'Timer Source' | grep Item0
 
 say "Playing 1 s of noise into hw:Loopback,0,0, recording hw:Loopback,1,0"
 fmt="-t raw -f S16_LE -r 48000 -c 2"
@@ -67,14 +58,19 @@ sleep 0.5
 aplay -q -D hw:Loopback,0,0 $fmt play.raw 2>aplay.err &
 play=$!
 sleep 0.5
-for f in /proc/asound/Loopback/cable#0 /proc/asound/Loopback/pcm0p/sub0/hw_params; do
-	[ -e "$f" ] && { echo "--- $f (while playing)"; cat "$f"; }
-done
+echo "--- /proc/asound/Loopback/cable#0 (while playing)"
+sed -n '1,/^Cable 0 substream 1/p' "/proc/asound/Loopback/cable#0" | sed '$d'
+echo "--- the cable's own Timer Source (device 1, subdevice 0)"
+amixer -c Loopback cget iface=PCM,name='Timer Source',device=1,subdevice=0 | tail -n 1
+check "the cable follows the dummy's clock" \
+	grep -q "clock: Dummy 0.0 playback (following)" "/proc/asound/Loopback/cable#0"
 if wait "$play"; then ok "aplay"; else not_ok "aplay" "$(cat aplay.err)"; fi
 if wait "$rec"; then ok "arecord"; else not_ok "arecord" "$(cat arecord.err)"; fi
 echo "played:   $(md5sum <play.raw | cut -d' ' -f1)  $(wc -c <play.raw) bytes"
 echo "recorded: $(wc -c <rec.raw) bytes"
 check "recording holds the played signal, bit-exact" match_after_silence play.raw rec.raw
+kill "$dummy"
+wait "$dummy" 2>/dev/null
 
 say "/proc/asound/Loopback"
 for f in /proc/asound/Loopback/*; do
@@ -83,10 +79,9 @@ for f in /proc/asound/Loopback/*; do
 	cat "$f"
 done
 
-say "Unloading"
+say "Unloading snd-dummy: the chosen name stays, cables use the system clock"
 check "unload snd-dummy" dummy_unload
-say "Timer source controls after the dummy card went away"
-show_clock_controls
+amixer -c Loopback sget 'Timer Source' | sed -n 's/^ *Items/  Items/p; s/^ *Item0/  Item0/p'
 check "unload snd-aloop" aloop_unload
 
 echo "1..$(_aloop_get n)"

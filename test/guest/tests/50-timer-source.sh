@@ -49,6 +49,23 @@ else
 		"loopback $dl frames, dummy $dd frames"
 fi
 
+# The rate shift scales the card's clock too: 80000 runs 1.25 times fast.
+ctlval -d 1 -s 0 'PCM Rate Shift 100000' 80000 >/dev/null
+sleep 0.5
+l1=$(moved); d1=$(dummy_hw_ptr)
+sleep 2
+l2=$(moved); d2=$(dummy_hw_ptr)
+dl=$((l2 - l1)); dd=$((d2 - d1))
+want=$((dd * 5 / 4))
+diag "shift 80000 over 2 s: loopback moved $dl frames, dummy $dd frames"
+if [ "$dd" -gt 24000 ] && [ "$dl" -ge $((want - 3072)) ] && [ "$dl" -le $((want + 3072)) ]; then
+	ok "rate shift 80000 on the card's clock runs 1.25x the card"
+else
+	not_ok "rate shift 80000 on the card's clock runs 1.25x the card" \
+		"loopback $dl frames, dummy $dd frames, expected about $want"
+fi
+ctlval -d 1 -s 0 'PCM Rate Shift 100000' 100000 >/dev/null
+
 # Without ticks the cable holds over at the card's last rate (the
 # in-tree driver stands still and the writer fails with EIO).
 kill "$dp"; wait "$dp" 2>/dev/null

@@ -48,6 +48,8 @@ struct aloop_cable;
  * @period_pos: frames into the current period
  * @moved: frames advanced since the last start, for proc
  * @period_due: a period boundary was crossed and not yet reported
+ * @link_name: the "Timer Source" item of the foreign substream this end
+ *	       is linked with, or empty; under the card's cable_mutex
  *
  * The parameters are written in hw_params, under both the card's
  * cable_mutex and the cable's lock, while the stream is not running;
@@ -69,6 +71,7 @@ struct aloop_stream {
 	unsigned int period_pos;
 	u64 moved;
 	bool period_due;
+	char link_name[ALOOP_NAME_LEN];
 };
 
 /**
@@ -224,6 +227,10 @@ bool aloop_catalog_find(const char *name, struct snd_timer_id *id);
 int aloop_catalog_refresh_items(struct aloop *loop);
 unsigned int aloop_catalog_index(struct aloop *loop, const char *name);
 void aloop_source_clocks_changed(void);
+
+/* aloop_link.c: following a linked hardware stream */
+void aloop_link_check(struct aloop_stream *s);
+void aloop_link_drop(struct aloop_stream *s);
 
 /* aloop_source.c: which clock each cable runs on */
 int aloop_source_canonical(const char *str, char *name);

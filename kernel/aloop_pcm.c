@@ -162,6 +162,7 @@ static int aloop_close(struct snd_pcm_substream *substream)
 
 	aloop_cable_sync(cable);
 	mutex_lock(&cable->loop->cable_mutex);
+	s->link_name[0] = '\0';
 	spin_lock_irq(&cable->lock);
 	cable->streams[substream->stream] = NULL;
 	cable->configured &= ~BIT(substream->stream);
@@ -222,6 +223,7 @@ static int aloop_hw_free(struct snd_pcm_substream *substream)
 	struct aloop_stream *s = stream_of(substream);
 	struct aloop_cable *cable = s->cable;
 
+	aloop_link_drop(s);
 	mutex_lock(&cable->loop->cable_mutex);
 	spin_lock_irq(&cable->lock);
 	cable->configured &= ~BIT(substream->stream);
@@ -232,9 +234,23 @@ static int aloop_hw_free(struct snd_pcm_substream *substream)
 
 static int aloop_prepare(struct snd_pcm_substream *substream)
 {
-	aloop_cable_reset(stream_of(substream));
+	struct aloop_stream *s = stream_of(substream);
+
+#ifndef ALOOP_HAVE_LINK_CHANGED
+	/* the PCM core holds the link rwsem: the group is stable here */
+	aloop_link_check(s);
+#endif
+	aloop_cable_reset(s);
 	return 0;
 }
+
+#ifdef ALOOP_HAVE_LINK_CHANGED
+static int aloop_link_changed(struct snd_pcm_substream *substream)
+{
+	aloop_link_check(stream_of(substream));
+	return 0;
+}
+#endif
 
 static int aloop_trigger(struct snd_pcm_substream *substream, int cmd)
 {
@@ -275,6 +291,9 @@ static const struct snd_pcm_ops aloop_pcm_ops = {
 	.trigger = aloop_trigger,
 	.pointer = aloop_pointer,
 	.sync_stop = aloop_sync_stop,
+#ifdef ALOOP_HAVE_LINK_CHANGED
+	.link_changed = aloop_link_changed,
+#endif
 };
 
 /**

@@ -149,22 +149,40 @@ static bool card_present(int number)
 	return present;
 }
 
+/* What a cable should follow: a linked substream, else the choice. */
+static const char *wanted_name(struct aloop_cable *cable, const char *choice)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cable->streams); i++)
+		if (cable->streams[i] && cable->streams[i]->link_name[0])
+			return cable->streams[i]->link_name;
+	return choice;
+}
+
 /* The clock a cable should run on; a new reference for a card clock. */
 static struct aloop_clock *wanted_clock(struct aloop_cable *cable,
-					const char *name,
-					const struct snd_timer_id *id)
+					const char *choice)
 {
 	struct aloop_clock *clock = cable->clock;
+	const char *name = wanted_name(cable, choice);
+	struct snd_timer_id id;
+	bool present;
 
-	if (!name || (!cable->streams[0] && !cable->streams[1]))
+	if (!name[0] || (!cable->streams[0] && !cable->streams[1]))
+		return &aloop_system_clock;
+	mutex_lock(&aloop_catalog_mutex);
+	present = aloop_catalog_find(name, &id);
+	mutex_unlock(&aloop_catalog_mutex);
+	if (!present)
 		return &aloop_system_clock;
 	if (clock != &aloop_system_clock && !strcmp(clock->name, name) &&
 	    !aloop_card_clock_dead(clock))
 		return clock;
 	/* a card on its way out: do not make the timer core look for it */
-	if (!card_present(id->card))
+	if (!card_present(id.card))
 		return &aloop_system_clock;
-	clock = aloop_card_clock_get(id, name);
+	clock = aloop_card_clock_get(&id, name);
 	if (IS_ERR(clock)) {
 		dev_warn_ratelimited(cable->loop->card->dev,
 				     "cannot open timer \"%s\" (%ld), using the system clock\n",
@@ -188,12 +206,10 @@ static void notify_value(struct aloop *loop, struct snd_kcontrol *kctl)
  */
 void aloop_source_update_locked(struct aloop *loop)
 {
-	char name[ALOOP_NAME_LEN];
+	char choice[ALOOP_NAME_LEN], name[ALOOP_NAME_LEN];
 	struct aloop_cable *cable;
 	struct aloop_clock *clock, *old;
-	struct snd_timer_id id = {};
 	unsigned int n, dev, shown;
-	bool present = false;
 
 	lockdep_assert_held(&loop->cable_mutex);
 	mutex_lock(&aloop_catalog_mutex);
@@ -201,15 +217,13 @@ void aloop_source_update_locked(struct aloop *loop)
 	if (loop->timer_source[0] && !aloop_catalog_is_name(loop->timer_source) &&
 	    !intree_to_name(loop->timer_source, name))
 		strscpy(loop->timer_source, name, sizeof(loop->timer_source));
-	strscpy(name, loop->timer_source, sizeof(name));
-	if (name[0])
-		present = aloop_catalog_find(name, &id);
+	strscpy(choice, loop->timer_source, sizeof(choice));
 	mutex_unlock(&aloop_catalog_mutex);
 
 	for (n = 0; n < loop->substreams; n++) {
 		for (dev = 0; dev < ALOOP_DEVICES; dev++) {
 			cable = &loop->cables[n][dev];
-			clock = wanted_clock(cable, present ? name : NULL, &id);
+			clock = wanted_clock(cable, choice);
 			if (clock == cable->clock)
 				continue;
 			old = aloop_cable_set_clock(cable, clock);

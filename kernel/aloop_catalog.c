@@ -8,7 +8,12 @@
  * Items are sorted by id, device, substream, then playback before
  * capture, so their order does not depend on card numbers or probe
  * order.  Item 0 is always the system clock, the safe default (alsactl
- * restore writes item 0 when a stored name is missing).
+ * restore writes item 0 when a stored name is missing).  Global timers
+ * come first, while their module is loaded: "HR timer" (snd-hrtimer).
+ * The timer core tells nobody when a global timer registers and would
+ * load its module on a mere look-up, so a module notifier says when
+ * snd-hrtimer comes and goes, and its /sys/module directory whether it
+ * was there before us.
  *
  * It is rebuilt from a work item whenever a PCM registers or disconnects,
  * as snd_pcm_notify() reports (it replays the PCMs present when we
@@ -30,6 +35,8 @@
  */
 #include <linux/list.h>
 #include <linux/module.h>
+#include <linux/namei.h>
+#include <linux/notifier.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -72,6 +79,18 @@ static unsigned int retries;		/* under pcms_mutex */
 static LIST_HEAD(loops);
 static DEFINE_MUTEX(loops_mutex);	/* see the top of the file */
 
+/* Global timers listed while their module is loaded. */
+static const struct {
+	const char *module;
+	int device;
+	const char *name;
+} global_timers[] = {
+	{ "snd_hrtimer", SNDRV_TIMER_GLOBAL_HRTIMER, "HR timer" },
+};
+
+/* global timers whose module is unloading, as BIT(index); pcms_mutex */
+static unsigned long globals_going;
+
 static const char * const stream_names[] = {
 	[SNDRV_PCM_STREAM_PLAYBACK] = "playback",
 	[SNDRV_PCM_STREAM_CAPTURE] = "capture",
@@ -100,12 +119,17 @@ static bool parse_name(const char *name, struct timer_entry *key)
  * aloop_catalog_is_name - whether a string has the form of an item name
  * @str: the string
  *
- * Return: true for "<id> <device>.<substream> playback|capture".
+ * Return: true for "<id> <device>.<substream> playback|capture" and the
+ * names of global timers.
  */
 bool aloop_catalog_is_name(const char *str)
 {
 	struct timer_entry key;
+	int i;
 
+	for (i = 0; i < ARRAY_SIZE(global_timers); i++)
+		if (!strcmp(str, global_timers[i].name))
+			return true;
 	return parse_name(str, &key);
 }
 
@@ -150,24 +174,59 @@ static void add_entries(struct snd_pcm *pcm, struct timer_entry *list,
 	}
 }
 
+static bool module_loaded(const char *name)
+{
+	char dir[MODULE_NAME_LEN + 16];
+	struct path path;
+
+	snprintf(dir, sizeof(dir), "/sys/module/%s", name);
+	if (kern_path(dir, LOOKUP_FOLLOW, &path))
+		return false;
+	path_put(&path);
+	return true;
+}
+
+/* Global timers whose module is there.  pcms_mutex held. */
+static void add_globals(struct timer_entry *list, unsigned int *n)
+{
+	struct timer_entry *e;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(global_timers); i++) {
+		if ((globals_going & BIT(i)) ||
+		    !module_loaded(global_timers[i].module))
+			continue;
+		e = &list[(*n)++];
+		/* an empty card id sorts them first */
+		strscpy(e->name, global_timers[i].name, sizeof(e->name));
+		e->id.dev_class = SNDRV_TIMER_CLASS_GLOBAL;
+		e->id.dev_sclass = SNDRV_TIMER_SCLASS_NONE;
+		e->id.card = -1;
+		e->id.device = global_timers[i].device;
+		e->device = global_timers[i].device;
+	}
+}
+
 /* The timers of every reachable card; *@late if a card was not. */
 static struct timer_entry *collect(unsigned int *count, bool *late)
 {
 	struct timer_entry *list;
 	struct pcm_node *pn;
 	struct snd_card *card;
-	unsigned int max = 0;
+	unsigned int max;
 	int stream;
 
 	*count = 0;
 	*late = false;
 	mutex_lock(&pcms_mutex);
+	max = ARRAY_SIZE(global_timers);
 	list_for_each_entry(pn, &pcms, node)
 		for (stream = 0; stream < ARRAY_SIZE(pn->pcm->streams); stream++)
 			max += pn->pcm->streams[stream].substream_count;
-	list = kcalloc(max ?: 1, sizeof(*list), GFP_KERNEL);
+	list = kcalloc(max, sizeof(*list), GFP_KERNEL);
 	if (!list)
 		goto unlock;
+	add_globals(list, count);
 	list_for_each_entry(pn, &pcms, node) {
 		card = snd_card_ref(pn->pcm->card->number);
 		if (card == pn->pcm->card)
@@ -295,6 +354,32 @@ static struct snd_pcm_notify pcm_notify = {
 	.n_register = pcm_registered,
 	.n_disconnect = pcm_gone,
 	.n_unregister = pcm_gone,
+};
+
+static int module_changed(struct notifier_block *nb, unsigned long state,
+			  void *data)
+{
+	struct module *mod = data;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(global_timers); i++) {
+		if (strcmp(mod->name, global_timers[i].module))
+			continue;
+		if (state != MODULE_STATE_LIVE && state != MODULE_STATE_GOING)
+			break;
+		mutex_lock(&pcms_mutex);
+		if (state == MODULE_STATE_GOING)
+			globals_going |= BIT(i);
+		else
+			globals_going &= ~BIT(i);
+		mutex_unlock(&pcms_mutex);
+		mod_delayed_work(system_wq, &rebuild_work, 0);
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block module_notifier = {
+	.notifier_call = module_changed,
 };
 
 /**
@@ -565,7 +650,14 @@ void aloop_catalog_remove_card(struct aloop *loop)
  */
 int aloop_catalog_init(void)
 {
-	return snd_pcm_notify(&pcm_notify, 0);
+	int err = register_module_notifier(&module_notifier);
+
+	if (err < 0)
+		return err;
+	err = snd_pcm_notify(&pcm_notify, 0);
+	if (err < 0)
+		unregister_module_notifier(&module_notifier);
+	return err;
 }
 
 /**
@@ -574,6 +666,7 @@ int aloop_catalog_init(void)
 void aloop_catalog_exit(void)
 {
 	snd_pcm_notify(&pcm_notify, 1);
+	unregister_module_notifier(&module_notifier);
 	cancel_delayed_work_sync(&rebuild_work);
 	cancel_work_sync(&clocks_work);
 	kfree(entries);

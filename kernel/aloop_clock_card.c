@@ -258,6 +258,7 @@ static struct card_clock *card_clock_open(const struct snd_timer_id *id,
 {
 	struct snd_timer_instance *instance;
 	struct card_clock *cc;
+	unsigned long ticks, resolution;
 	int err;
 
 	cc = kzalloc(sizeof(*cc), GFP_KERNEL);
@@ -286,8 +287,16 @@ static struct card_clock *card_clock_open(const struct snd_timer_id *id,
 	if (err < 0)
 		goto free;
 	cc->instance = instance;
-	/* one tick per period of the card's stream, whenever it runs */
-	err = snd_timer_start(instance, 1);
+	/*
+	 * A PCM timer ticks once per period of its stream, whenever that
+	 * runs.  A global timer is asked for a tick per millisecond (the
+	 * timer core refuses intervals under 100 us).
+	 */
+	ticks = 1;
+	resolution = snd_timer_resolution(instance);
+	if (id->dev_class != SNDRV_TIMER_CLASS_PCM && resolution)
+		ticks = DIV_ROUND_UP(NSEC_PER_MSEC, resolution);
+	err = snd_timer_start(instance, ticks);
 	if (err < 0) {
 		snd_timer_close(instance);
 		goto free;

@@ -180,7 +180,7 @@ static struct aloop_clock *wanted_clock(struct aloop_cable *cable,
 	    !aloop_card_clock_dead(clock))
 		return clock;
 	/* a card on its way out: do not make the timer core look for it */
-	if (!card_present(id.card))
+	if (id.dev_class == SNDRV_TIMER_CLASS_PCM && !card_present(id.card))
 		return &aloop_system_clock;
 	clock = aloop_card_clock_get(&id, name);
 	if (IS_ERR(clock)) {

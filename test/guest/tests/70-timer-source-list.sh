@@ -11,7 +11,7 @@
 # "<card id> <device>.<substream> playback|capture", sorted by card id
 # (byte-wise), device, substream, playback before capture.  A chosen name
 # whose card is absent stays in the list at its sorted place.
-# Uses timersrc, ctlval, ctlevents and amixer.
+# Uses timersrc, ctlval, ctlevents, amixer and alsactl.
 
 TS="Timer Source"
 PROC=/proc/asound/Loopback/timer_source
@@ -178,6 +178,18 @@ want="'System clock' $(dummy_items Dummy 1 8 | sed "s/.*/'&'/" | tr '\n' ' ' | s
 check_eq "amixer sget: the Items line" "$want" "$(echo "$out" | sed -n 's/^ *Items: //p')"
 check_eq "amixer sget: Item0 is the chosen name" "'Dummy 0.0 playback'" \
 	"$(echo "$out" | sed -n 's/^ *Item0: //p')"
+
+# alsactl stores the item's name and restores by name
+timersrc set "Dummy 0.5 capture" >/dev/null
+check "alsactl store" alsactl -f /tmp/ts.state store Loopback
+check_eq "alsactl store: Timer Source is stored as its name" "'Dummy 0.5 capture'" \
+	"$(awk -v q="'" '$1 == "iface" { iface = $2 }
+		$1 == "name" { name = substr($0, index($0, q)) }
+		$1 == "value" && iface == "MIXER" && name == q "Timer Source" q {
+			print substr($0, index($0, q)) }' /tmp/ts.state)"
+timersrc set "System clock" >/dev/null
+check "alsactl restore" alsactl -f /tmp/ts.state restore Loopback
+selected "Dummy 0.5 capture" "alsactl restore"
 
 check_eq "timersrc set by name" "write: ok
 Dummy 0.7 capture" "$(timersrc set 'Dummy 0.7 capture' 2>&1)"

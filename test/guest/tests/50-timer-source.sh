@@ -15,10 +15,13 @@ dummy_hw_ptr() {
 	awk '/^hw_ptr/ { print $3; exit }' /proc/asound/Dummy/pcm0p/sub0/status
 }
 
+# Buffers are long (340 ms) so that a guest slowed down by a busy host
+# does not underrun and restart a stream in the middle of a measurement.
+
 # start playing silence into cable 0 substream 0; its pid is in $lp
 play_loop() {
 	aplay -q -D hw:Loopback,0,0 -t raw -f S16_LE -r 48000 -c 2 \
-		--period-size=1024 --buffer-size=4096 /dev/zero >/dev/null 2>&1 &
+		--period-size=1024 --buffer-size=16384 /dev/zero >/dev/null 2>&1 &
 	lp=$!
 }
 
@@ -28,7 +31,7 @@ aloop_load timer_source=Dummy.0.0 || { not_ok "loads with timer_source=Dummy.0.0
 
 # The card's PCM timer ticks only while its stream runs: start it first.
 aplay -q -D hw:Dummy,0,0 -t raw -f S16_LE -r 48000 -c 2 \
-	--period-size=1024 --buffer-size=4096 /dev/zero >/dev/null 2>&1 &
+	--period-size=1024 --buffer-size=16384 /dev/zero >/dev/null 2>&1 &
 dp=$!
 play_loop
 wait_for 5 grep -q running "/proc/asound/Loopback/cable#0"

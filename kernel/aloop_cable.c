@@ -10,8 +10,8 @@
  * fixed point, so positions never drift from the clock whatever the
  * period size, rate or rate shift.
  *
- * Positions move whenever someone asks (pointer, trigger, a clock tick,
- * a rate shift change) and the cable's hrtimer wakes it at the next
+ * Positions move whenever someone asks (pointer, trigger, a change of
+ * clock or rate shift) and the cable's hrtimer wakes it at the next
  * period boundary of its earliest end to report periods.
  */
 #include <linux/math64.h>

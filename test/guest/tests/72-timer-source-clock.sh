@@ -22,7 +22,7 @@ PB="Dummy 0.0 playback"
 
 dummy_play() {
 	aplay -D hw:Dummy,0,0 -t raw -f S16_LE -r 48000 -c 2 \
-		--period-size=1024 --buffer-size=4096 /dev/zero >/dev/null 2>/tmp/dp.err &
+		--period-size=1024 --buffer-size=16384 /dev/zero >/dev/null 2>/tmp/dp.err &
 	dp=$!
 	wait_for 5 grep -q RUNNING /proc/asound/Dummy/pcm0p/sub0/status
 }
@@ -67,8 +67,8 @@ $PB" "$(timersrc set "$PB" 2>&1)"
 dummy_play
 
 for P in 64 256 1024 1000; do
-	B=$((P * 16))
-	[ "$B" -ge 4096 ] || B=4096
+	# buffers of about 340 ms, so that a slow guest does not underrun
+	B=$(((16384 + P - 1) / P * P))
 	aplay -D hw:Loopback,0,0 -t raw -f S16_LE -r 48000 -c 2 \
 		--period-size=$P --buffer-size=$B /dev/zero >/dev/null 2>/tmp/lp.err &
 	lp=$!

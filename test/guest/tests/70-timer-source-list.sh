@@ -109,6 +109,8 @@ selected() {
 }
 
 # --- the loopback alone -------------------------------------------------
+# Global timers are listed too (73-global-timer): keep snd-hrtimer's out.
+rmmod snd_hrtimer 2>/dev/null
 aloop_load || { not_ok "the loopback loads"; exit 0; }
 
 info=$(ctlval -i MIXER -I "$TS" 2>&1)

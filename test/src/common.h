@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Helpers shared by the loopback data-path test programs: number parsing,
- * the deterministic test pattern and monotonic time.  Header-only so that
- * each program stays a single translation unit.
+ * the deterministic test pattern, monotonic time, the common part of PCM
+ * hw_params and control element access.  Header-only so that each program
+ * stays a single translation unit.
  */
 #ifndef ALOOP_TEST_COMMON_H
 #define ALOOP_TEST_COMMON_H
 
 #include <alsa/asoundlib.h>
 #include <errno.h>
+#include <poll.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -181,6 +183,174 @@ static inline void pattern_frame(const struct fmt_desc *d, uint64_t seed,
 	for (c = 0; c < channels; c++)
 		store_sample(d, pattern_bits(d, seed, frame, c),
 			     dst + (size_t)c * d->bytes);
+}
+
+/*
+ * The hw_params every program starts from: the whole space of @pcm, no
+ * resampling by plug devices (the copy must be exact), then @access,
+ * @format, @channels and @rate.  Returns 0, or the negative error with the
+ * failed call in @what: bare ("snd_pcm_hw_params_set_format"), or, when
+ * @access_name is given, with its argument as loopcheck reports it
+ * ("snd_pcm_hw_params_set_format(S16_LE)", "..._set_access(@access_name)").
+ */
+static inline int hw_params_base(snd_pcm_t *pcm, snd_pcm_hw_params_t *hw,
+				 snd_pcm_access_t access,
+				 const char *access_name,
+				 snd_pcm_format_t format, unsigned int channels,
+				 unsigned int rate, char *what, size_t size)
+{
+	const char *call, *arg;
+	char num[16];
+	int err;
+
+	call = "snd_pcm_hw_params_any";
+	arg = NULL;
+	err = snd_pcm_hw_params_any(pcm, hw);
+	if (err < 0)
+		goto fail;
+	call = "snd_pcm_hw_params_set_rate_resample";
+	arg = "0";
+	err = snd_pcm_hw_params_set_rate_resample(pcm, hw, 0);
+	if (err < 0)
+		goto fail;
+	call = "snd_pcm_hw_params_set_access";
+	arg = access_name;
+	err = snd_pcm_hw_params_set_access(pcm, hw, access);
+	if (err < 0)
+		goto fail;
+	call = "snd_pcm_hw_params_set_format";
+	arg = snd_pcm_format_name(format);
+	err = snd_pcm_hw_params_set_format(pcm, hw, format);
+	if (err < 0)
+		goto fail;
+	call = "snd_pcm_hw_params_set_channels";
+	snprintf(num, sizeof(num), "%u", channels);
+	arg = num;
+	err = snd_pcm_hw_params_set_channels(pcm, hw, channels);
+	if (err < 0)
+		goto fail;
+	call = "snd_pcm_hw_params_set_rate";
+	snprintf(num, sizeof(num), "%u", rate);
+	arg = num;
+	err = snd_pcm_hw_params_set_rate(pcm, hw, rate, 0);
+	if (err < 0)
+		goto fail;
+	return 0;
+fail:
+	if (access_name && arg)
+		snprintf(what, size, "%s(%s)", call, arg);
+	else
+		snprintf(what, size, "%s", call);
+	return err;
+}
+
+/*
+ * Open the control device of @card (a number or a name) as "hw:N" or
+ * "hw:NAME"; its name goes to @name.  On failure prints
+ * "PROG: snd_ctl_open(NAME) failed: ...", sets *@ctl to NULL and returns
+ * the negative error.
+ */
+static inline int ctl_open_card(const char *prog, const char *card,
+				snd_ctl_t **ctl, char *name, size_t size)
+{
+	unsigned long cardno;
+	int err;
+
+	if (!parse_uint(card, 0, 1000, &cardno))
+		snprintf(name, size, "hw:%lu", cardno);
+	else
+		snprintf(name, size, "hw:%s", card);
+	err = snd_ctl_open(ctl, name, 0);
+	if (err < 0) {
+		fprintf(stderr, "%s: snd_ctl_open(%s) failed: %s\n", prog, name,
+			snd_strerror(err));
+		*ctl = NULL;
+	}
+	return err;
+}
+
+/* Is @ev an event of kind @mask (but not a removal) on element @id? */
+static inline int ctl_event_matches(snd_ctl_event_t *ev,
+				    const snd_ctl_elem_id_t *id,
+				    unsigned int mask)
+{
+	unsigned int m;
+
+	if (snd_ctl_event_get_type(ev) != SND_CTL_EVENT_ELEM)
+		return 0;
+	m = snd_ctl_event_elem_get_mask(ev);
+	if (m == SND_CTL_EVENT_MASK_REMOVE || !(m & mask))
+		return 0;
+	return snd_ctl_event_elem_get_interface(ev) ==
+		snd_ctl_elem_id_get_interface(id) &&
+	       snd_ctl_event_elem_get_device(ev) ==
+		snd_ctl_elem_id_get_device(id) &&
+	       snd_ctl_event_elem_get_subdevice(ev) ==
+		snd_ctl_elem_id_get_subdevice(id) &&
+	       snd_ctl_event_elem_get_index(ev) ==
+		snd_ctl_elem_id_get_index(id) &&
+	       !strcmp(snd_ctl_event_elem_get_name(ev),
+		       snd_ctl_elem_id_get_name(id));
+}
+
+/*
+ * Wait until an event of kind @mask arrives for @id on @ctl (subscribed,
+ * non-blocking) or @deadline (now_mono()) passes.  Returns 0 (arrival time
+ * in *@when if @when), 1 at the deadline, or -1 on an error, printed with
+ * the prefix @prog.
+ */
+static inline int ctl_wait_event(const char *prog, snd_ctl_t *ctl,
+				 const snd_ctl_elem_id_t *id,
+				 unsigned int mask, double deadline,
+				 double *when)
+{
+	snd_ctl_event_t *ev = NULL;
+	int err, ret = -1;
+
+	if (snd_ctl_event_malloc(&ev) < 0) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return -1;
+	}
+	for (;;) {
+		double left = deadline - now_mono();
+		unsigned short revents;
+		struct pollfd pfd;
+
+		if (left <= 0) {
+			ret = 1;
+			break;
+		}
+		if (snd_ctl_poll_descriptors(ctl, &pfd, 1) != 1) {
+			fprintf(stderr, "%s: snd_ctl_poll_descriptors failed\n",
+				prog);
+			break;
+		}
+		if (poll(&pfd, 1, (int)(left * 1000) + 1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "%s: poll: %s\n", prog, strerror(errno));
+			break;
+		}
+		if (snd_ctl_poll_descriptors_revents(ctl, &pfd, 1, &revents) < 0 ||
+		    !(revents & POLLIN))
+			continue;
+		while ((err = snd_ctl_read(ctl, ev)) > 0) {
+			if (ctl_event_matches(ev, id, mask)) {
+				if (when)
+					*when = now_mono();
+				ret = 0;
+				goto out;
+			}
+		}
+		if (err < 0 && err != -EAGAIN) {
+			fprintf(stderr, "%s: snd_ctl_read failed: %s\n", prog,
+				snd_strerror(err));
+			break;
+		}
+	}
+out:
+	snd_ctl_event_free(ev);
+	return ret;
 }
 
 #endif /* ALOOP_TEST_COMMON_H */

@@ -209,6 +209,7 @@ static int configure_first(const struct opts *o, const char *dev,
 			   snd_pcm_stream_t stream, snd_pcm_t **pcmp)
 {
 	snd_pcm_hw_params_t *hw = NULL;
+	char what[96];
 	int err;
 
 	err = snd_pcm_open(pcmp, dev, stream, SND_PCM_NONBLOCK);
@@ -221,25 +222,11 @@ static int configure_first(const struct opts *o, const char *dev,
 	err = snd_pcm_hw_params_malloc(&hw);
 	if (err < 0)
 		FAIL("snd_pcm_hw_params_malloc", err);
-	err = snd_pcm_hw_params_any(*pcmp, hw);
+	err = hw_params_base(*pcmp, hw, o->access, NULL, o->format,
+			     (unsigned int)o->channels, (unsigned int)o->rate,
+			     what, sizeof(what));
 	if (err < 0)
-		FAIL("snd_pcm_hw_params_any", err);
-	err = snd_pcm_hw_params_set_rate_resample(*pcmp, hw, 0);
-	if (err < 0)
-		FAIL("snd_pcm_hw_params_set_rate_resample", err);
-	err = snd_pcm_hw_params_set_access(*pcmp, hw, o->access);
-	if (err < 0)
-		FAIL("snd_pcm_hw_params_set_access", err);
-	err = snd_pcm_hw_params_set_format(*pcmp, hw, o->format);
-	if (err < 0)
-		FAIL("snd_pcm_hw_params_set_format", err);
-	err = snd_pcm_hw_params_set_channels(*pcmp, hw,
-					     (unsigned int)o->channels);
-	if (err < 0)
-		FAIL("snd_pcm_hw_params_set_channels", err);
-	err = snd_pcm_hw_params_set_rate(*pcmp, hw, (unsigned int)o->rate, 0);
-	if (err < 0)
-		FAIL("snd_pcm_hw_params_set_rate", err);
+		FAIL(what, err);
 	err = snd_pcm_hw_params_set_period_size(*pcmp, hw, o->period, 0);
 	if (err < 0)
 		FAIL("snd_pcm_hw_params_set_period_size", err);

@@ -84,35 +84,31 @@ static int parse_values(const char *s, long *vals, int max)
 	return n ? n : -1;
 }
 
+/* Value @i of @val; main() allows only these five types. */
+static long long value_get(snd_ctl_elem_type_t type, snd_ctl_elem_value_t *val,
+			   unsigned int i)
+{
+	switch (type) {
+	case SND_CTL_ELEM_TYPE_BOOLEAN:
+		return snd_ctl_elem_value_get_boolean(val, i);
+	case SND_CTL_ELEM_TYPE_INTEGER:
+		return snd_ctl_elem_value_get_integer(val, i);
+	case SND_CTL_ELEM_TYPE_INTEGER64:
+		return snd_ctl_elem_value_get_integer64(val, i);
+	case SND_CTL_ELEM_TYPE_ENUMERATED:
+		return snd_ctl_elem_value_get_enumerated(val, i);
+	default:
+		return snd_ctl_elem_value_get_byte(val, i);
+	}
+}
+
 static void print_value(snd_ctl_elem_type_t type, unsigned int count,
 			snd_ctl_elem_value_t *val)
 {
 	unsigned int i;
 
-	for (i = 0; i < count; i++) {
-		long long v = 0;
-
-		switch (type) {
-		case SND_CTL_ELEM_TYPE_BOOLEAN:
-			v = snd_ctl_elem_value_get_boolean(val, i);
-			break;
-		case SND_CTL_ELEM_TYPE_INTEGER:
-			v = snd_ctl_elem_value_get_integer(val, i);
-			break;
-		case SND_CTL_ELEM_TYPE_INTEGER64:
-			v = snd_ctl_elem_value_get_integer64(val, i);
-			break;
-		case SND_CTL_ELEM_TYPE_ENUMERATED:
-			v = snd_ctl_elem_value_get_enumerated(val, i);
-			break;
-		case SND_CTL_ELEM_TYPE_BYTES:
-			v = snd_ctl_elem_value_get_byte(val, i);
-			break;
-		default:
-			break;
-		}
-		printf("%s%lld", i ? "," : "", v);
-	}
+	for (i = 0; i < count; i++)
+		printf("%s%lld", i ? "," : "", value_get(type, val, i));
 	printf("\n");
 }
 
@@ -123,29 +119,9 @@ static int value_equals(snd_ctl_elem_type_t type, unsigned int count,
 
 	if ((unsigned int)n != count)
 		return 0;
-	for (i = 0; i < count; i++) {
-		long long v;
-
-		switch (type) {
-		case SND_CTL_ELEM_TYPE_BOOLEAN:
-			v = snd_ctl_elem_value_get_boolean(val, i);
-			break;
-		case SND_CTL_ELEM_TYPE_INTEGER:
-			v = snd_ctl_elem_value_get_integer(val, i);
-			break;
-		case SND_CTL_ELEM_TYPE_INTEGER64:
-			v = snd_ctl_elem_value_get_integer64(val, i);
-			break;
-		case SND_CTL_ELEM_TYPE_ENUMERATED:
-			v = snd_ctl_elem_value_get_enumerated(val, i);
-			break;
-		default:
-			v = snd_ctl_elem_value_get_byte(val, i);
-			break;
-		}
-		if (v != want[i])
+	for (i = 0; i < count; i++)
+		if (value_get(type, val, i) != want[i])
 			return 0;
-	}
 	return 1;
 }
 
@@ -183,84 +159,30 @@ static void set_values(snd_ctl_elem_type_t type, snd_ctl_elem_value_t *val,
 /* Wait for a value event on the element @id; 0 got one, 1 timeout, 2 error */
 static int wait_event(snd_ctl_t *ctl, snd_ctl_elem_id_t *id, double timeout)
 {
-	snd_ctl_event_t *ev = NULL;
-	snd_ctl_elem_id_t *evid = NULL;
 	double deadline = now_mono() + timeout;
-	int err, status = 2;
+	int err;
 
-	if (snd_ctl_event_malloc(&ev) < 0 || snd_ctl_elem_id_malloc(&evid) < 0) {
-		fprintf(stderr, "ctlval: out of memory\n");
-		goto out;
-	}
 	err = snd_ctl_subscribe_events(ctl, 1);
 	if (err < 0) {
 		fprintf(stderr, "ctlval: snd_ctl_subscribe_events failed: %s\n",
 			snd_strerror(err));
-		goto out;
+		return 2;
 	}
 	err = snd_ctl_nonblock(ctl, 1);
 	if (err < 0) {
 		fprintf(stderr, "ctlval: snd_ctl_nonblock failed: %s\n",
 			snd_strerror(err));
-		goto out;
+		return 2;
 	}
 	printf("ready\n");
 	fflush(stdout);
-	for (;;) {
-		double left = deadline - now_mono();
-		unsigned short revents;
-		struct pollfd pfd;
-
-		if (left <= 0) {
-			fprintf(stderr, "ctlval: no event within %.1f s\n",
-				timeout);
-			status = 1;
-			break;
-		}
-		if (snd_ctl_poll_descriptors(ctl, &pfd, 1) != 1) {
-			fprintf(stderr, "ctlval: snd_ctl_poll_descriptors failed\n");
-			break;
-		}
-		if (poll(&pfd, 1, (int)(left * 1000) + 1) < 0 && errno != EINTR) {
-			perror("ctlval: poll");
-			break;
-		}
-		if (snd_ctl_poll_descriptors_revents(ctl, &pfd, 1, &revents) < 0 ||
-		    !(revents & POLLIN))
-			continue;
-		while ((err = snd_ctl_read(ctl, ev)) > 0) {
-			if (snd_ctl_event_get_type(ev) != SND_CTL_EVENT_ELEM)
-				continue;
-			if (!(snd_ctl_event_elem_get_mask(ev) &
-			      SND_CTL_EVENT_MASK_VALUE) ||
-			    snd_ctl_event_elem_get_mask(ev) ==
-			      SND_CTL_EVENT_MASK_REMOVE)
-				continue;
-			snd_ctl_event_elem_get_id(ev, evid);
-			if (snd_ctl_elem_id_get_interface(evid) ==
-			    snd_ctl_elem_id_get_interface(id) &&
-			    snd_ctl_elem_id_get_device(evid) ==
-			    snd_ctl_elem_id_get_device(id) &&
-			    snd_ctl_elem_id_get_subdevice(evid) ==
-			    snd_ctl_elem_id_get_subdevice(id) &&
-			    snd_ctl_elem_id_get_index(evid) ==
-			    snd_ctl_elem_id_get_index(id) &&
-			    !strcmp(snd_ctl_elem_id_get_name(evid),
-				    snd_ctl_elem_id_get_name(id))) {
-				status = 0;
-				goto out;
-			}
-		}
-		if (err < 0 && err != -EAGAIN) {
-			fprintf(stderr, "ctlval: snd_ctl_read failed: %s\n",
-				snd_strerror(err));
-			break;
-		}
-	}
-out:
-	snd_ctl_elem_id_free(evid);
-	snd_ctl_event_free(ev);
-	return status;
+	err = ctl_wait_event("ctlval", ctl, id, SND_CTL_EVENT_MASK_VALUE,
+			     deadline, NULL);
+	if (err < 0)
+		return 2;
+	if (err > 0)
+		fprintf(stderr, "ctlval: no event within %.1f s\n", timeout);
+	return err;
 }
 
 int main(int argc, char **argv)
@@ -291,7 +213,6 @@ int main(int argc, char **argv)
 	snd_ctl_elem_value_t *val = NULL;
 	snd_ctl_elem_type_t type;
 	unsigned int count;
-	unsigned long cardno;
 
 	while ((c = getopt_long(argc, argv, "c:i:d:s:x:Iw:Et:h", longopts,
 				NULL)) != -1) {
@@ -360,17 +281,8 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (!parse_uint(card, 0, 1000, &cardno))
-		snprintf(ctlname, sizeof(ctlname), "hw:%lu", cardno);
-	else
-		snprintf(ctlname, sizeof(ctlname), "hw:%s", card);
-	err = snd_ctl_open(&ctl, ctlname, 0);
-	if (err < 0) {
-		fprintf(stderr, "ctlval: snd_ctl_open(%s) failed: %s\n", ctlname,
-			snd_strerror(err));
-		ctl = NULL;
+	if (ctl_open_card("ctlval", card, &ctl, ctlname, sizeof(ctlname)) < 0)
 		goto out;
-	}
 	if (snd_ctl_elem_id_malloc(&id) < 0 ||
 	    snd_ctl_elem_info_malloc(&info) < 0 ||
 	    snd_ctl_elem_value_malloc(&val) < 0) {

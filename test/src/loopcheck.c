@@ -334,38 +334,13 @@ static int setup_side(struct side *s, const struct opts *o)
 	err = snd_pcm_sw_params_malloc(&sw);
 	if (err < 0)
 		SETUP_FAIL("snd_pcm_sw_params_malloc", err);
-	err = snd_pcm_hw_params_any(s->pcm, hw);
-	if (err < 0)
-		SETUP_FAIL("snd_pcm_hw_params_any", err);
 	/* no resampling by plug devices: the copy must be exact */
-	err = snd_pcm_hw_params_set_rate_resample(s->pcm, hw, 0);
+	err = hw_params_base(s->pcm, hw, alsa_access(o->xfer),
+			     xfer_names[o->xfer], o->format,
+			     (unsigned int)o->channels, rate, what,
+			     sizeof(what));
 	if (err < 0)
-		SETUP_FAIL("snd_pcm_hw_params_set_rate_resample(0)", err);
-	err = snd_pcm_hw_params_set_access(s->pcm, hw, alsa_access(o->xfer));
-	if (err < 0) {
-		snprintf(what, sizeof(what), "snd_pcm_hw_params_set_access(%s)",
-			 xfer_names[o->xfer]);
 		SETUP_FAIL(what, err);
-	}
-	err = snd_pcm_hw_params_set_format(s->pcm, hw, o->format);
-	if (err < 0) {
-		snprintf(what, sizeof(what), "snd_pcm_hw_params_set_format(%s)",
-			 snd_pcm_format_name(o->format));
-		SETUP_FAIL(what, err);
-	}
-	err = snd_pcm_hw_params_set_channels(s->pcm, hw,
-					     (unsigned int)o->channels);
-	if (err < 0) {
-		snprintf(what, sizeof(what),
-			 "snd_pcm_hw_params_set_channels(%lu)", o->channels);
-		SETUP_FAIL(what, err);
-	}
-	err = snd_pcm_hw_params_set_rate(s->pcm, hw, rate, 0);
-	if (err < 0) {
-		snprintf(what, sizeof(what), "snd_pcm_hw_params_set_rate(%u)",
-			 rate);
-		SETUP_FAIL(what, err);
-	}
 	if (s->req_period) {
 		period = s->req_period;
 		err = snd_pcm_hw_params_set_period_size(s->pcm, hw, period, 0);

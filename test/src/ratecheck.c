@@ -232,7 +232,7 @@ int main(int argc, char **argv)
 	double t_start, t0 = 0, t1, ratio;
 	size_t frame_bytes;
 	struct sigaction sa;
-	char ctlname[32];
+	char ctlname[32], what[96];
 
 	if (parse_args(argc, argv, &o))
 		return 2;
@@ -308,26 +308,11 @@ int main(int argc, char **argv)
 	err = snd_pcm_sw_params_malloc(&sw);
 	if (err < 0)
 		FAIL("snd_pcm_sw_params_malloc", err);
-	err = snd_pcm_hw_params_any(pcm, hw);
+	err = hw_params_base(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED, NULL,
+			     o.format, (unsigned int)o.channels,
+			     (unsigned int)o.rate, what, sizeof(what));
 	if (err < 0)
-		FAIL("snd_pcm_hw_params_any", err);
-	err = snd_pcm_hw_params_set_rate_resample(pcm, hw, 0);
-	if (err < 0)
-		FAIL("snd_pcm_hw_params_set_rate_resample", err);
-	err = snd_pcm_hw_params_set_access(pcm, hw,
-					   SND_PCM_ACCESS_RW_INTERLEAVED);
-	if (err < 0)
-		FAIL("snd_pcm_hw_params_set_access", err);
-	err = snd_pcm_hw_params_set_format(pcm, hw, o.format);
-	if (err < 0)
-		FAIL("snd_pcm_hw_params_set_format", err);
-	err = snd_pcm_hw_params_set_channels(pcm, hw,
-					     (unsigned int)o.channels);
-	if (err < 0)
-		FAIL("snd_pcm_hw_params_set_channels", err);
-	err = snd_pcm_hw_params_set_rate(pcm, hw, (unsigned int)o.rate, 0);
-	if (err < 0)
-		FAIL("snd_pcm_hw_params_set_rate", err);
+		FAIL(what, err);
 	period = o.period ? o.period : o.rate / 20;
 	dir = 0;
 	err = o.period ? snd_pcm_hw_params_set_period_size(pcm, hw, period, 0)

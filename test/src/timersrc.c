@@ -288,83 +288,6 @@ static int cmd_set(snd_ctl_t *ctl, const snd_ctl_elem_id_t *id,
 	return ret;
 }
 
-/* Is @ev an event of kind @mask on element @id? */
-static int event_matches(snd_ctl_event_t *ev, const snd_ctl_elem_id_t *id,
-			 unsigned int mask)
-{
-	unsigned int m;
-
-	if (snd_ctl_event_get_type(ev) != SND_CTL_EVENT_ELEM)
-		return 0;
-	m = snd_ctl_event_elem_get_mask(ev);
-	if (m == SND_CTL_EVENT_MASK_REMOVE || !(m & mask))
-		return 0;
-	return snd_ctl_event_elem_get_interface(ev) ==
-		snd_ctl_elem_id_get_interface(id) &&
-	       snd_ctl_event_elem_get_device(ev) ==
-		snd_ctl_elem_id_get_device(id) &&
-	       snd_ctl_event_elem_get_subdevice(ev) ==
-		snd_ctl_elem_id_get_subdevice(id) &&
-	       snd_ctl_event_elem_get_index(ev) ==
-		snd_ctl_elem_id_get_index(id) &&
-	       !strcmp(snd_ctl_event_elem_get_name(ev),
-		       snd_ctl_elem_id_get_name(id));
-}
-
-/*
- * Wait until an event of kind @mask arrives for @id or @deadline passes.
- * Returns EXIT_OK (and the arrival time in *@when), EXIT_NO or EXIT_SETUP.
- */
-static int event_loop(snd_ctl_t *ctl, const snd_ctl_elem_id_t *id,
-		      unsigned int mask, double deadline, double *when)
-{
-	snd_ctl_event_t *ev = NULL;
-	int err, ret = EXIT_SETUP;
-
-	if (snd_ctl_event_malloc(&ev) < 0) {
-		fprintf(stderr, "timersrc: out of memory\n");
-		return EXIT_SETUP;
-	}
-	for (;;) {
-		double left = deadline - now_mono();
-		unsigned short revents;
-		struct pollfd pfd;
-
-		if (left <= 0) {
-			ret = EXIT_NO;
-			break;
-		}
-		if (snd_ctl_poll_descriptors(ctl, &pfd, 1) != 1) {
-			fprintf(stderr, "timersrc: snd_ctl_poll_descriptors failed\n");
-			break;
-		}
-		if (poll(&pfd, 1, (int)(left * 1000) + 1) < 0) {
-			if (errno == EINTR)
-				continue;
-			perror("timersrc: poll");
-			break;
-		}
-		if (snd_ctl_poll_descriptors_revents(ctl, &pfd, 1, &revents) < 0 ||
-		    !(revents & POLLIN))
-			continue;
-		while ((err = snd_ctl_read(ctl, ev)) > 0) {
-			if (event_matches(ev, id, mask)) {
-				*when = now_mono();
-				ret = EXIT_OK;
-				goto out;
-			}
-		}
-		if (err < 0 && err != -EAGAIN) {
-			fprintf(stderr, "timersrc: snd_ctl_read failed: %s\n",
-				snd_strerror(err));
-			break;
-		}
-	}
-out:
-	snd_ctl_event_free(ev);
-	return ret;
-}
-
 struct wait_args {
 	unsigned int mask;
 	double timeout;
@@ -429,7 +352,10 @@ static int cmd_wait(snd_ctl_t *ctl, const snd_ctl_elem_id_t *id,
 		}
 	}
 
-	ret = event_loop(ctl, id, a->mask, start + a->timeout, &when);
+	ret = ctl_wait_event("timersrc", ctl, id, a->mask, start + a->timeout,
+			     &when);
+	if (ret < 0)
+		ret = EXIT_SETUP;	/* else EXIT_OK or EXIT_NO */
 	if (ret == EXIT_OK)
 		printf("event: %s after %.3f ms\n", kind, (when - start) * 1000);
 	else if (ret == EXIT_NO)
@@ -508,10 +434,10 @@ int main(int argc, char **argv)
 	};
 	struct wait_args wa = { 0, 5, NULL, NULL, NULL };
 	const char *card = "Loopback", *cmd, *set_name = NULL, *val;
-	unsigned long device = 0, subdevice = 0, raw = 0, cardno;
+	unsigned long device = 0, subdevice = 0, raw = 0;
 	snd_ctl_elem_id_t *id = NULL, *card_id = NULL;
 	snd_ctl_t *ctl = NULL;
-	int cable = 0, have_raw = 0, c, i, r, err, ret = EXIT_SETUP;
+	int cable = 0, have_raw = 0, c, i, r, ret = EXIT_SETUP;
 	char ctlname[64];
 
 	/* "+": options end at the command */
@@ -600,17 +526,8 @@ int main(int argc, char **argv)
 		return bad_usage("wrong command");
 	}
 
-	if (!parse_uint(card, 0, 1000, &cardno))
-		snprintf(ctlname, sizeof(ctlname), "hw:%lu", cardno);
-	else
-		snprintf(ctlname, sizeof(ctlname), "hw:%s", card);
-	err = snd_ctl_open(&ctl, ctlname, 0);
-	if (err < 0) {
-		fprintf(stderr, "timersrc: snd_ctl_open(%s) failed: %s\n",
-			ctlname, snd_strerror(err));
-		ctl = NULL;
+	if (ctl_open_card("timersrc", card, &ctl, ctlname, sizeof(ctlname)) < 0)
 		goto out;
-	}
 	if (snd_ctl_elem_id_malloc(&id) < 0 ||
 	    snd_ctl_elem_id_malloc(&card_id) < 0) {
 		fprintf(stderr, "timersrc: out of memory\n");

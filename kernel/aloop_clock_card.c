@@ -23,6 +23,14 @@
  * period interrupt, so their timestamps are as good as the card's
  * interrupts.  That callback only does arithmetic under the clock's leaf
  * lock and never calls into the PCM core.
+ *
+ * The card time of a PCM timer is the stream's hardware position, read
+ * in that interrupt (snd_pcm_period_elapsed() updates it just before it
+ * ticks the timer, under the stream lock we run in): a driver that reports
+ * several periods with one call (snd-dummy does when its hrtimer runs
+ * late, usb-audio with short periods) ticks the timer once for all of
+ * them, so counting ticks would fall behind for good.  A global timer's
+ * card time is its ticks times their resolution.
  */
 #include <linux/ktime.h>
 #include <linux/list.h>
@@ -62,7 +70,10 @@ enum card_clock_state {
  *	  interrupt, under the cable lock and under the timer's lock
  * @state: see enum card_clock_state
  * @dead: the timer went away with its card
- * @card_ns: card time, the sum of ticks times resolution
+ * @card_ns: card time
+ * @frames: a PCM timer's frames since @card_ns was last anchored
+ * @frames_ns: @card_ns at that anchor
+ * @hw_ptr: the stream's hardware position at the last tick
  * @base_sys: system time of the line's anchor
  * @base_clk: clock time of the line's anchor
  * @slope: clock ns per system ns, Q32
@@ -81,6 +92,9 @@ struct card_clock {
 	enum card_clock_state state;
 	bool dead;
 	u64 card_ns;
+	u64 frames;
+	u64 frames_ns;
+	snd_pcm_uframes_t hw_ptr;
 	u64 base_sys;
 	u64 base_clk;
 	u64 slope;
@@ -145,6 +159,30 @@ static void steer(struct card_clock *cc, u64 sys)
 }
 
 /*
+ * Advance the card time of a PCM timer to its stream's position.  The
+ * first tick after a (re)start only anchors the position.  Lock held.
+ */
+static void follow_position(struct card_clock *cc, bool anchor)
+{
+	struct snd_pcm_substream *substream = cc->instance->timer->private_data;
+	struct snd_pcm_runtime *runtime = substream->runtime;
+	snd_pcm_uframes_t hw_ptr = runtime->status->hw_ptr;
+	snd_pcm_sframes_t delta = hw_ptr - cc->hw_ptr;
+
+	cc->hw_ptr = hw_ptr;
+	if (delta < 0)
+		delta += runtime->boundary;
+	if (anchor || !runtime->rate) {
+		cc->frames = 0;
+		cc->frames_ns = cc->card_ns;
+		return;
+	}
+	cc->frames += delta;
+	cc->card_ns = cc->frames_ns +
+		      mul_u64_u32_div(cc->frames, NSEC_PER_SEC, runtime->rate);
+}
+
+/*
  * The card's period interrupt (SNDRV_TIMER_IFLG_FAST).  sound/core/timer.c
  * passes (resolution, ticks), whatever the prototype's names say.
  */
@@ -152,14 +190,18 @@ static void card_tick(struct snd_timer_instance *instance,
 		      unsigned long resolution, unsigned long ticks)
 {
 	struct card_clock *cc = instance->callback_data;
-	bool changed = false;
+	bool changed = false, following;
 	unsigned long flags;
 	u64 sys;
 
 	spin_lock_irqsave(&cc->lock, flags);
 	sys = ktime_get_ns();
-	cc->card_ns += (u64)resolution * ticks;
-	if (cc->state == CLOCK_FOLLOWING) {
+	following = cc->state == CLOCK_FOLLOWING;
+	if (cc->id.dev_class == SNDRV_TIMER_CLASS_PCM)
+		follow_position(cc, !following);
+	else
+		cc->card_ns += (u64)resolution * ticks;
+	if (following) {
 		steer(cc, sys);
 	} else if (!cc->dead) {
 		start_following(cc, sys);

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 #   make [module]   build kernel/snd-aloop.ko for the running kernel (KDIR=)
+#   make fixtures   build the test-only modules in test/fixtures/ (KDIR=)
 #   make tests      build test/src/*.c into build/test/bin/
 #   make deps       install the Debian packages and fetch the VM's kernel
 #   make check      build everything for the VM's kernel, boot it, run the
@@ -22,7 +23,7 @@ TEST_BINS := $(patsubst test/src/%.c,$(BUILD)/test/bin/%,$(TEST_SRCS))
 TEST_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2
 TEST_LDLIBS := -lasound -lm -lpthread
 
-.PHONY: all module tests deps check demo shell vm-prep clean
+.PHONY: all module fixtures tests deps check demo shell vm-prep clean
 
 all: module
 
@@ -32,6 +33,12 @@ module:
 	@test -d $(KDIR) || \
 		{ echo "make: no kernel headers in $(KDIR) (set KDIR=, or use make check)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/kernel $(if $(W),W=$(W)) $(if $(C),C=$(C)) modules
+
+# Same kbuild invocation as the module; only the directory differs.
+fixtures:
+	@test -d $(KDIR) || \
+		{ echo "make: no kernel headers in $(KDIR) (set KDIR=, or use make check)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/test/fixtures $(if $(W),W=$(W)) $(if $(C),C=$(C)) modules
 
 tests: $(TEST_BINS)
 
@@ -52,6 +59,8 @@ vm-prep:
 	echo "make: VM kernel $$kver" && \
 	{ $(MAKE) --no-print-directory module KDIR=/lib/modules/$$kver/build || \
 		{ echo "make: FAILED to build kernel/snd-aloop.ko for $$kver: no test ran" >&2; exit 1; }; } && \
+	{ $(MAKE) --no-print-directory fixtures KDIR=/lib/modules/$$kver/build || \
+		{ echo "make: FAILED to build the test fixtures in test/fixtures/ for $$kver: no test ran" >&2; exit 1; }; } && \
 	{ $(MAKE) --no-print-directory tests || \
 		{ echo "make: FAILED to build the test programs in test/src/: no test ran" >&2; exit 1; }; } && \
 	$(VM)/mkinitramfs.sh $$kver
@@ -73,5 +82,12 @@ clean:
 	else \
 		rm -f kernel/*.o kernel/*.ko kernel/*.mod kernel/*.mod.c kernel/.*.cmd \
 			kernel/Module.symvers kernel/modules.order; \
+	fi
+	@if [ -d $(KDIR) ]; then \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/test/fixtures clean; \
+	else \
+		rm -f test/fixtures/*.o test/fixtures/*.ko test/fixtures/*.mod \
+			test/fixtures/*.mod.c test/fixtures/.*.cmd \
+			test/fixtures/Module.symvers test/fixtures/modules.order; \
 	fi
 	rm -rf $(BUILD)

@@ -18,12 +18,13 @@
 # ALOOP_KO (/opt/aloop/snd-aloop.ko), ALOOP_GUEST (/opt/aloop/guest).
 #
 # Each script runs in its own session.  When it ends, whatever it left
-# running is killed and snd_aloop and snd_dummy are unloaded (the runner
-# does it again before the next script), so a script failing midway does
-# not poison the next; a module that still cannot be unloaded then is
-# reported as a failure (a leaked reference).  The script's stdout and
-# stderr go to a log whose tail is shown in the results if the script
-# failed.  Results are written to fd 7: leave fd 7 alone.
+# running is killed and snd_aloop, snd_dummy and snd_skewcard are
+# unloaded (the runner does it again before the next script), so a script
+# failing midway does not poison the next; a module that still cannot be
+# unloaded then is reported as a failure (a leaked reference).  The
+# script's stdout and stderr go to a log whose tail is shown in the
+# results if the script failed.  Results are written to fd 7: leave fd 7
+# alone.
 #
 # Results.  DESC is prefixed with "[IMPL] SCRIPT: " in the output, e.g.
 #   ok 12 - [ours] 10-datapath: S16_LE 48000 2ch
@@ -53,6 +54,11 @@
 #   aloop_card [ID]         print the card number of the loopback (Loopback)
 #   dummy_load [PARAMS...]  modprobe snd-dummy, wait for /proc/asound/Dummy
 #   dummy_unload
+#   skew_load [PARAMS...]   insmod the test card whose clock runs off by
+#                           ppm= (/opt/aloop/fixtures/snd-skewcard.ko, from
+#                           test/fixtures/skewcard.c), wait for
+#                           /proc/asound/Skew (or the id= given)
+#   skew_unload
 # Other helpers:
 #   wait_for SECS CMD...        poll CMD every 0.1 s until it succeeds
 #   gen_noise FILE BYTES        random bytes without any zero byte
@@ -66,6 +72,7 @@
 : "${ALOOP_TEST:=manual}"
 : "${ALOOP_KO:=/opt/aloop/snd-aloop.ko}"
 : "${ALOOP_STATE:=/tmp/.aloop-tap}"
+: "${ALOOP_FIXTURES:=/opt/aloop/fixtures}"
 mkdir -p "$ALOOP_STATE"
 # Sourced outside run.sh (by hand in the shell): results go to stdout.
 if ! { true >&7; } 2>/dev/null; then
@@ -216,6 +223,28 @@ dummy_load() {
 
 dummy_unload() {
 	_aloop_rmmod snd_dummy
+}
+
+skew_load() {
+	if [ -d /sys/module/snd_skewcard ]; then
+		echo "skew_load: snd_skewcard is already loaded" >&2
+		return 1
+	fi
+	_aloop_deps=$(cat "$ALOOP_FIXTURES/snd-skewcard.depends" 2>/dev/null) ||
+		_aloop_deps=
+	for _aloop_m in $(echo "$_aloop_deps" | tr , ' '); do
+		modprobe "$_aloop_m" || return 1
+	done
+	insmod "$ALOOP_FIXTURES/snd-skewcard.ko" "$@" || return 1
+	_aloop_i=$(_aloop_id Skew "$@")
+	if ! wait_for 10 test -e "/proc/asound/$_aloop_i"; then
+		echo "skew_load: /proc/asound/$_aloop_i did not appear" >&2
+		return 1
+	fi
+}
+
+skew_unload() {
+	_aloop_rmmod snd_skewcard
 }
 
 gen_noise() {

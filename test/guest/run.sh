@@ -57,6 +57,7 @@ run_one() {
 
 	aloop_unload || diag "warning: cannot unload snd_aloop before $ALOOP_TEST"
 	dummy_unload || diag "warning: cannot unload snd_dummy before $ALOOP_TEST"
+	skew_unload || diag "warning: cannot unload snd_skewcard before $ALOOP_TEST"
 	echo 0 >"$ALOOP_STATE/s_results"
 	echo 0 >"$ALOOP_STATE/s_fail"
 	rm -f "$ALOOP_STATE/timed_out"
@@ -91,7 +92,7 @@ run_one() {
 	fi
 	# With the script's processes gone, nothing may keep the modules
 	# busy: a module that cannot be unloaded now leaks a reference.
-	for _m in snd_aloop snd_dummy; do
+	for _m in snd_aloop snd_dummy snd_skewcard; do
 		_aloop_rmmod "$_m" 2>/dev/null ||
 			not_ok "$_m cannot be unloaded after the script" "$(lsmod)"
 	done
@@ -120,6 +121,7 @@ done
 IMPL=ours
 aloop_unload
 dummy_unload
+skew_unload
 
 echo "1..$(_aloop_get n)"
 echo "# $(_aloop_get ok) passed, $(_aloop_get not_ok) failed, $(_aloop_get skip) skipped;" \

@@ -9,8 +9,9 @@
 #           sound modules of the cached Debian kernel.  Slow to build, so it
 #           is cached in build/vm/ under a key of all its inputs.
 #   overlay /init, our module as /opt/aloop/snd-aloop.ko, build/test/bin/*
-#           as /opt/aloop/bin/, test/guest/ as /opt/aloop/guest/.  Cheap,
-#           rebuilt every time.
+#           as /opt/aloop/bin/, test/guest/ as /opt/aloop/guest/, the
+#           test-only modules test/fixtures/*.ko as /opt/aloop/fixtures/.
+#           Cheap, rebuilt every time.
 # Our module is kept out of /lib/modules on purpose: the in-tree snd-aloop.ko
 # of the same name must stay loadable by modprobe as the peer to compare with.
 #
@@ -160,6 +161,14 @@ strip --strip-debug -o "$ov/opt/aloop/snd-aloop.ko" "$ko"
 modinfo "$ko" >"$ov/opt/aloop/snd-aloop.modinfo"
 modinfo -F depends "$ko" >"$ov/opt/aloop/snd-aloop.depends"
 cp -a "$top/test/guest/." "$ov/opt/aloop/guest/"
+# Test-only modules (make fixtures), each with the modules it depends on.
+for f in "$top"/test/fixtures/*.ko; do
+	[ -e "$f" ] || continue
+	name=${f##*/}
+	mkdir -p "$ov/opt/aloop/fixtures"
+	strip --strip-debug -o "$ov/opt/aloop/fixtures/$name" "$f"
+	modinfo -F depends "$f" >"$ov/opt/aloop/fixtures/${name%.ko}.depends"
+done
 if [ -d "$bins" ] && [ -n "$(ls -A "$bins")" ]; then
 	cp -a "$bins/." "$ov/opt/aloop/bin/"
 	put_libs "$ov" "$bins"/*

@@ -152,13 +152,13 @@ static unsigned int ring_add(unsigned int pos, u64 frames, unsigned int size)
 }
 
 /*
- * How many frames from the playback end's position on hold audio.  An
- * application that lets its stream stop when it runs dry (the usual
- * stop_threshold, and any drain) has written nothing past appl_ptr: what
- * lies there is stale, from an earlier lap of the ring, and must not
- * reach the capture end.  A free-running application (stop_threshold at
- * the boundary, as dmix uses it) may write anywhere, so all of the ring
- * counts, as it would on hardware.
+ * How many frames from the playback end's position on hold audio.  While
+ * the application drains, nothing past appl_ptr will ever be written:
+ * what lies there is stale, from an earlier lap of the ring, and must not
+ * reach the capture end after the last frame.  Otherwise the whole ring
+ * counts, as it would for a DMA engine: an application that writes just
+ * in time (its data is in the ring before appl_ptr moves) is not cut
+ * short, and one that really runs late gets its xrun from the PCM core.
  */
 static u64 playable_frames(struct aloop_stream *play)
 {
@@ -166,15 +166,14 @@ static u64 playable_frames(struct aloop_stream *play)
 	snd_pcm_uframes_t appl, hw, ahead;
 	snd_pcm_sframes_t pending;
 
-	if (runtime->stop_threshold >= runtime->boundary &&
-	    READ_ONCE(runtime->state) != SNDRV_PCM_STATE_DRAINING)
+	if (READ_ONCE(runtime->state) != SNDRV_PCM_STATE_DRAINING)
 		return U64_MAX;
 	appl = READ_ONCE(runtime->control->appl_ptr);
 	hw = READ_ONCE(runtime->status->hw_ptr);
 	pending = appl - hw;
 	if (pending < 0)
 		pending += runtime->boundary;
-	/* hw_ptr went past appl_ptr: the application ran dry */
+	/* hw_ptr went past appl_ptr: the drain is over */
 	if (pending > play->buffer_frames)
 		return 0;
 	/* we may have moved on since the PCM core last asked */

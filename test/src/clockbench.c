@@ -29,6 +29,10 @@
  *	  one), as intervals in units of the period;
  *	- CPU time of this process (getrusage) per period and in percent
  *	  of the run, and the whole guest's busy time from /proc/stat.
+ *	With --link the loopback's capture end and the card's playback are
+ *	linked (snd_pcm_link) after hw_params and prepared again, as JACK2's
+ *	ALSA driver does, so they start together and an xrun of either
+ *	stops and restarts both.
  *	Prints "series,T,DRIFT" lines (T seconds into the run, DRIFT
  *	frames) every --step seconds and one "summary,..." line whose
  *	fields are named by --header.
@@ -65,6 +69,7 @@ struct opts {
 	double duration, warmup, step;
 	double expect_ppm, tolerance_ppm;
 	int rt;
+	int link;
 };
 
 static void on_alarm(int sig)
@@ -106,6 +111,10 @@ static void usage(FILE *f)
 "  -e, --expect-ppm=PPM   rate: expected offset from nominal (default 0)\n"
 "  -T, --tolerance-ppm=P  rate: allowed deviation (default 50)\n"
 "      --rt=PRIO          run the streams' threads SCHED_FIFO at PRIO\n"
+"      --link             bridge: snd_pcm_link() the loopback's capture end\n"
+"                         with the card's playback (after hw_params, then\n"
+"                         prepare, as JACK2 does); they start, stop and\n"
+"                         restart together\n"
 "      --header           print the names of the summary fields\n"
 "  -h, --help             show this help\n"
 "\n"
@@ -132,7 +141,7 @@ static int parse_signed(const char *s, double min, double max, double *out)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_CAPTURE = 256, OPT_FEED, OPT_LOOP, OPT_CARD, OPT_STEP,
-	       OPT_RT };
+	       OPT_RT, OPT_LINK };
 	static const struct option longopts[] = {
 		{ "device", required_argument, NULL, 'D' },
 		{ "capture", no_argument, NULL, OPT_CAPTURE },
@@ -150,6 +159,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "expect-ppm", required_argument, NULL, 'e' },
 		{ "tolerance-ppm", required_argument, NULL, 'T' },
 		{ "rt", required_argument, NULL, OPT_RT },
+		{ "link", no_argument, NULL, OPT_LINK },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -172,6 +182,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->expect_ppm = 0;
 	o->tolerance_ppm = 50;
 	o->rt = 0;
+	o->link = 0;
 
 	while ((c = getopt_long(argc, argv, "D:f:r:c:p:n:d:w:e:T:h",
 				longopts, NULL)) != -1) {
@@ -227,6 +238,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_RT:
 			bad = parse_uint(optarg, 1, 99, &ul);
 			o->rt = (int)ul;
+			break;
+		case OPT_LINK:
+			o->link = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -655,6 +669,33 @@ static void drift_sample(struct drift *d, const struct opts *o,
 	}
 }
 
+static int restart(struct stream *s, const void *silence, int measuring);
+
+/*
+ * Linked streams stop together on an xrun of either, and prepare and
+ * start together: count the xrun on @s, restart both through the card.
+ */
+static int restart_linked(struct stream *s, struct stream *card,
+			  struct stream *loop, const void *silence,
+			  int measuring)
+{
+	int err;
+
+	if (measuring)
+		s->xruns++;
+	loop->segment++;
+	loop->done = 0;
+	card->segment++;
+	card->done = 0;
+	err = snd_pcm_prepare(card->pcm);
+	if (err < 0)
+		return err;
+	err = stream_fill(card, silence, card->buffer);
+	if (err < 0)
+		return err;
+	return snd_pcm_start(card->pcm);
+}
+
 static int restart(struct stream *s, const void *silence, int measuring)
 {
 	int err;
@@ -720,9 +761,24 @@ static int run_bridge(const struct opts *o)
 	}
 	set_rt(o->rt);
 
+	if (o->link) {
+		err = snd_pcm_link(card.pcm, loop.pcm);
+		if (err < 0) {
+			fprintf(stderr, "clockbench: snd_pcm_link %s %s: %s\n",
+				card.dev, loop.dev, snd_strerror(err));
+			goto out;
+		}
+		/* hw_params prepared them unlinked: again, linked */
+		err = snd_pcm_prepare(card.pcm);
+		if (err < 0) {
+			fprintf(stderr, "clockbench: preparing the linked streams: %s\n",
+				snd_strerror(err));
+			goto out;
+		}
+	}
 	/* the card first: a loopback on its clock needs its ticks */
 	err = stream_fill(&card, scratch, card.buffer);
-	if (err >= 0)
+	if (err >= 0 && !o->link)
 		err = snd_pcm_start(card.pcm);
 	if (err < 0) {
 		fprintf(stderr, "clockbench: starting %s: %s\n", card.dev,
@@ -744,10 +800,11 @@ static int run_bridge(const struct opts *o)
 		status = 1;
 		goto out;
 	}
-	err = snd_pcm_start(loop.pcm);
+	/* linked: starting the card starts the loopback's end too */
+	err = snd_pcm_start(o->link ? card.pcm : loop.pcm);
 	if (err < 0) {
-		fprintf(stderr, "clockbench: starting %s: %s\n", loop.dev,
-			snd_strerror(err));
+		fprintf(stderr, "clockbench: starting %s: %s\n",
+			o->link ? card.dev : loop.dev, snd_strerror(err));
 		goto out;
 	}
 
@@ -813,7 +870,10 @@ static int run_bridge(const struct opts *o)
 		 */
 		avail = snd_pcm_avail_update(loop.pcm);
 		if (avail == -EPIPE || avail == -ESTRPIPE) {
-			err = restart(&loop, scratch, measuring);
+			err = o->link ?
+			      restart_linked(&loop, &card, &loop, scratch,
+					     measuring) :
+			      restart(&loop, scratch, measuring);
 			if (err < 0)
 				goto fail_io;
 			d.have = 0;
@@ -845,7 +905,10 @@ static int run_bridge(const struct opts *o)
 			if (r == -EAGAIN || r == 0)
 				break;
 			if (r == -EPIPE || r == -ESTRPIPE) {
-				err = restart(&loop, scratch, measuring);
+				err = o->link ?
+			      restart_linked(&loop, &card, &loop, scratch,
+					     measuring) :
+			      restart(&loop, scratch, measuring);
 				if (err < 0)
 					goto fail_io;
 				d.have = 0;
@@ -869,7 +932,10 @@ static int run_bridge(const struct opts *o)
 		avail = snd_pcm_avail_update(card.pcm);
 		if (avail == -EPIPE || avail == -ESTRPIPE ||
 		    snd_pcm_state(card.pcm) == SND_PCM_STATE_XRUN) {
-			err = restart(&card, scratch, measuring);
+			err = o->link ?
+			      restart_linked(&card, &card, &loop, scratch,
+					     measuring) :
+			      restart(&card, scratch, measuring);
 			if (err < 0)
 				goto fail_io;
 			d.have = 0;
@@ -891,7 +957,10 @@ static int run_bridge(const struct opts *o)
 			if (r == -EAGAIN || r == 0)
 				break;
 			if (r == -EPIPE || r == -ESTRPIPE) {
-				err = restart(&card, scratch, measuring);
+				err = o->link ?
+			      restart_linked(&card, &card, &loop, scratch,
+					     measuring) :
+			      restart(&card, scratch, measuring);
 				if (err < 0)
 					goto fail_io;
 				d.have = 0;

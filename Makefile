@@ -8,6 +8,8 @@
 #                   tests in test/guest/tests/ (TESTS=GLOB[,GLOB] for some)
 #   make demo       boot the VM and run test/guest/demo.sh
 #   make shell      boot the VM into an interactive shell (Ctrl-a x quits)
+#   make bench      clock-quality benchmark in the VM, results in
+#                   build/bench/ (BENCH_SECONDS=N per configuration)
 #   make clean
 # W=1 and C=1 are passed on to kbuild.  FLAVOUR=rt-amd64 tests against
 # Debian's PREEMPT_RT kernel instead of the default amd64 one.
@@ -23,7 +25,7 @@ TEST_BINS := $(patsubst test/src/%.c,$(BUILD)/test/bin/%,$(TEST_SRCS))
 TEST_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2
 TEST_LDLIBS := -lasound -lm -lpthread
 
-.PHONY: all module fixtures tests deps check demo shell vm-prep clean
+.PHONY: all module fixtures tests deps check demo shell bench vm-prep clean
 
 all: module
 
@@ -75,6 +77,11 @@ demo: vm-prep
 
 shell: vm-prep
 	@$(VM)/run-vm.sh shell
+
+# Never fails on the figures; fails only when no results came out.
+bench: vm-prep
+	@$(VM)/run-vm.sh bench $(if $(BENCH_SECONDS),'aloop.bench_seconds=$(BENCH_SECONDS)') || true
+	@$(VM)/bench-report.sh $(BUILD)/vm $(BUILD)/bench
 
 clean:
 	@if [ -d $(KDIR) ] && { [ -f kernel/Kbuild ] || [ -f kernel/Makefile ]; }; then \

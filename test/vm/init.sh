@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # /init of the test VM (busybox sh).  Kernel command line:
-#   aloop.mode=check|demo|shell   what to run (default check)
-#   aloop.tests=GLOB[,GLOB...]    only run matching test scripts
+#   aloop.mode=check|demo|bench|shell  what to run (default check)
+#   aloop.tests=GLOB[,GLOB...]         only run matching test scripts
+#   aloop.bench_seconds=N              bench: seconds per configuration
 #
 # The kernel console stays on ttyS0.  Results go to ttyS1, which the host
 # captures on its own (test/vm/run-vm.sh), so kernel messages can never be
@@ -26,12 +27,14 @@ hostname aloop-vm
 
 mode=check
 tests=
+bench_seconds=
 set -f  # a glob in aloop.tests= must not expand here
 # shellcheck disable=SC2013 # the command line is one line of words
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	aloop.mode=*) mode=${arg#*=} ;;
 	aloop.tests=*) tests=${arg#*=} ;;
+	aloop.bench_seconds=*) bench_seconds=${arg#*=} ;;
 	esac
 done
 set +f
@@ -46,6 +49,7 @@ echo "aloop-vm: kernel $(uname -r), mode $mode${tests:+, tests $tests}"
 case $mode in
 check) sh /opt/aloop/guest/run.sh "$tests" >&3 2>&1 ;;
 demo) sh /opt/aloop/guest/demo.sh >&3 2>&1 ;;
+bench) BENCH_SECONDS=$bench_seconds sh /opt/aloop/guest/bench.sh >&3 2>&1 ;;
 shell)
 	echo "aloop-vm: tests in /opt/aloop/guest, run.sh [GLOB]; exit to power off"
 	setsid cttyhack sh -l

@@ -9,6 +9,8 @@
 #          shown here.  Timeout 40 min.
 #   demo   run test/guest/demo.sh, its output on this terminal (and in
 #          results.tap).  Timeout 10 min.
+#   bench  run test/guest/bench.sh: results as in check mode, progress
+#          lines shown here.  Timeout 40 min.
 #   shell  interactive busybox shell on the console; Ctrl-a x quits QEMU.
 # Extra arguments are appended to the kernel command line, for instance
 # aloop.tests=GLOB (see test/vm/init.sh).
@@ -34,6 +36,7 @@ kernel=${ALOOP_CACHE:-/var/cache/aloop-test}/kernel/$kver/boot/vmlinuz-$kver
 case $mode in
 check) limit=${ALOOP_VM_TIMEOUT:-2400} ;;
 demo) limit=${ALOOP_VM_TIMEOUT:-600} ;;
+bench) limit=${ALOOP_VM_TIMEOUT:-2400} ;;
 shell) limit=${ALOOP_VM_TIMEOUT:-0} ;;
 *) echo "run-vm: unknown mode $mode" >&2; exit 2 ;;
 esac
@@ -53,7 +56,7 @@ con=$out/console.log
 res=$out/results.tap
 rm -f "$con" "$res" "$out/vm.status"
 case $mode in
-check)
+check | bench)
 	qemu+=(-serial "file:$con" -serial "file:$res")
 	;;
 demo)
@@ -76,13 +79,15 @@ else
 fi
 start=$(date +%s)
 status=0
-if [ "$mode" = check ]; then
+if [ "$mode" = check ] || [ "$mode" = bench ]; then
 	"${wrap[@]}" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
 	qpid=$!
-	# Progress for whoever watches: which script runs, what failed.
+	# Progress for whoever watches: which script or configuration runs,
+	# what failed.
 	touch "$res"
 	tail -n +1 -s 0.5 -F --pid="$qpid" "$res" 2>/dev/null |
-		grep --line-buffered -E '^(# run |not ok )' | tr -d '\r' || true
+		grep --line-buffered -E '^(# run |not ok |# bench: [^s]|BENCH-FAIL)' |
+		tr -d '\r' || true
 	wait "$qpid" || status=$?
 else
 	"${wrap[@]}" "${qemu[@]}" || status=$?

@@ -121,7 +121,7 @@ lc "8 channels S32_LE 96000" $(rev 0) -c 8 -r 96000 -f S32_LE
 lc "8 channels S24_3LE 48000, period 333" $(fwd 0) -c 8 -f S24_3LE -p 333 -b 1665
 lc "32 channels S16_LE 8000" $(fwd 0) -c 32 -r 8000
 lc "32 channels FLOAT_LE 48000" $(rev 0) -c 32 -f FLOAT_LE
-lc "32 channels S24_3LE 192000" $(fwd 0) -c 32 -r 192000 -f S24_3LE -p 8192 -b 32768
+lc "32 channels S24_3LE 192000" $(fwd 0) -c 32 -r 192000 -f S24_3LE -p 4096 -b 16384
 lc "32 channels S32_LE 192000 mmap" $(rev 0) -c 32 -r 192000 -f S32_LE -A mmap-interleaved
 }
 

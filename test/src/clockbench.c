@@ -20,7 +20,8 @@
  *	  (position and htstamp, the card's position carried to the
  *	  loopback's timestamp at the nominal rate), accumulated over the
  *	  run; intervals across an xrun restart are left out, so restarts
- *	  do not count as drift;
+ *	  do not count as drift, and lone spikes are filtered (see struct
+ *	  drift);
  *	- xruns of each stream, and frames the bridge had to drop because
  *	  its FIFO was full;
  *	- wake-up jitter: the timestamps of the loopback capture end's
@@ -626,15 +627,52 @@ static double cpu_seconds(void)
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
+/*
+ * The accumulated drift.  A sample whose position and timestamp the
+ * kernel took with a stall of the guest in between (QEMU's TCG on a busy
+ * host) stands out alone, a few milliseconds off, and the next sample is
+ * back in line: max, fit and series use the median of each sample and
+ * its two neighbours, which leaves such spikes out and keeps every step
+ * that lasts.
+ */
 struct drift {
 	int have;			/* a previous sample exists */
 	unsigned int seg_loop, seg_card;
 	double last;			/* raw difference at the last sample */
 	double acc;			/* accumulated drift */
-	double max;			/* largest |acc| */
+	double hist[2], hist_t[2];	/* the two samples before */
+	int nhist;
+	double max;			/* largest |median of three| */
+	double end;			/* the latest median of three */
 	double t0, next_series;
 	struct fit fit;
 };
+
+static double median3(double a, double b, double c)
+{
+	if (a > b) {
+		double t = a;
+
+		a = b;
+		b = t;
+	}
+	/* a <= b */
+	return c <= a ? a : c >= b ? b : c;
+}
+
+/* Take one (time, drift) point: max, fit and series. */
+static void drift_point(struct drift *d, const struct opts *o, double t,
+			double v)
+{
+	if (fabs(v) > d->max)
+		d->max = fabs(v);
+	d->end = v;
+	fit_add(&d->fit, t, v);
+	if (t >= d->next_series) {
+		printf("series,%.3f,%.1f\n", t, v);
+		d->next_series += o->step;
+	}
+}
 
 static void drift_sample(struct drift *d, const struct opts *o,
 			 struct stream *loop, struct stream *card,
@@ -655,18 +693,21 @@ static void drift_sample(struct drift *d, const struct opts *o,
 	if (d->t0 < 0) {
 		d->t0 = tl;
 		d->next_series = 0;
+		drift_point(d, o, 0, d->acc);
+	} else if (d->nhist == 2) {
+		drift_point(d, o, d->hist_t[1],
+			    median3(d->hist[0], d->hist[1], d->acc));
 	}
 	d->have = 1;
 	d->last = raw;
 	d->seg_loop = loop->segment;
 	d->seg_card = card->segment;
-	if (fabs(d->acc) > d->max)
-		d->max = fabs(d->acc);
-	fit_add(&d->fit, tl - d->t0, d->acc);
-	if (tl - d->t0 >= d->next_series) {
-		printf("series,%.3f,%.1f\n", tl - d->t0, d->acc);
-		d->next_series += o->step;
-	}
+	d->hist[0] = d->hist[1];
+	d->hist_t[0] = d->hist_t[1];
+	d->hist[1] = d->acc;
+	d->hist_t[1] = tl - d->t0;
+	if (d->nhist < 2)
+		d->nhist++;
 }
 
 static int restart(struct stream *s, const void *silence, int measuring);
@@ -1006,7 +1047,7 @@ static int run_bridge(const struct opts *o)
 			busy = 100 * (busy1 - busy0) / (total1 - total0);
 		printf("summary,%lu,%lu,%.3f,%llu,%.1f,%.1f,%.3f,%+.1f,%lu,%lu,%lu,%lu,%lu,%.3f,%.3f,%.3f,%.3f,%.2f,%.1f,%.1f\n",
 		       o->period, o->period * o->periods, secs,
-		       (unsigned long long)captured, d.acc, d.max,
+		       (unsigned long long)captured, d.end, d.max,
 		       d.max / (double)o->period,
 		       fit_slope(&d.fit) / (double)o->rate * 1e6,
 		       loop.xruns, card.xruns, atomic_load(&f.xruns), drops,

@@ -104,7 +104,10 @@ awk -F, -v kernel="$kernel" -v date="$date" -v secs="$secs" \
 	echo
 	echo "Drift: frames the loopback's capture end moved minus frames the card"
 	echo "moved, accumulated over the run (intervals across an xrun restart left"
-	echo "out).  Drift rate: slope of the drift over time, in ppm of 48 kHz."
+	echo "out), sampled at each capture wake-up; all columns and the plots take"
+	echo "the median of each sample and its two neighbours, which leaves out"
+	echo "lone spikes where the guest stalled between a position and its"
+	echo "timestamp.  Drift rate: slope of the drift over time, in ppm of 48 kHz."
 	echo "Wake-up interval and jitter: the loopback capture end's period"
 	echo "interrupts that woke the bridge (htstamps), mean and standard deviation"
 	echo "of their spacing in periods.  CPU %: the bridge process (both threads)."

@@ -104,8 +104,8 @@ awk -F, -v kernel="$kernel" -v date="$date" -v secs="$secs" \
 	echo
 	echo "Drift: frames the loopback's capture end moved minus frames the card"
 	echo "moved, accumulated over the run (intervals across an xrun restart left"
-	echo "out), sampled at each capture wake-up; all columns and the plots take"
-	echo "the median of each sample and its two neighbours, which leaves out"
+	echo "out), sampled at each capture wake-up; the drift columns and the plots"
+	echo "take the median of each sample and its two neighbours, which leaves out"
 	echo "lone spikes where the guest stalled between a position and its"
 	echo "timestamp.  Drift rate: slope of the drift over time, in ppm of 48 kHz."
 	echo "Wake-up interval and jitter: the loopback capture end's period"

@@ -4,8 +4,9 @@
 # deps.sh [--force] - install the Debian 12 packages the rig needs.
 #
 # Without --force, apt is skipped when everything is installed already, so
-# that repeated `make check` runs are fast and work offline.  The kernel
-# image and its headers come from test/vm/fetch-kernel.sh.
+# that repeated `make check` runs are fast and work offline.  Debian's
+# kernel image and its headers come from test/vm/fetch-kernel.sh; the
+# patched kernel is built from linux-source-6.1 by test/vm/build-kernel.sh.
 
 set -euo pipefail
 
@@ -14,6 +15,8 @@ pkgs=(
 	qemu-system-x86                   # the VM
 	busybox-static alsa-utils         # guest userland
 	kmod cpio gzip xz-utils zstd      # depmod, modinfo, initramfs
+	linux-source-6.1 git              # the patched kernel (build-kernel.sh)
+	flex bison bc libelf-dev libssl-dev
 )
 
 missing=()

@@ -5,6 +5,8 @@
 #   aloop.mode=check|demo|bench|shell  what to run (default check)
 #   aloop.tests=GLOB[,GLOB...]         only run matching test scripts
 #   aloop.bench_seconds=N              bench: seconds per configuration
+#   aloop.kernel=NAME                  which of the rig's kernels this is
+#                                      (stock, patched, kasan): $ALOOP_KERNEL
 #
 # The kernel console stays on ttyS0.  Results go to ttyS1, which the host
 # captures on its own (test/vm/run-vm.sh), so kernel messages can never be
@@ -28,6 +30,7 @@ hostname aloop-vm
 mode=check
 tests=
 bench_seconds=
+ALOOP_KERNEL=
 set -f  # a glob in aloop.tests= must not expand here
 # shellcheck disable=SC2013 # the command line is one line of words
 for arg in $(cat /proc/cmdline); do
@@ -35,9 +38,11 @@ for arg in $(cat /proc/cmdline); do
 	aloop.mode=*) mode=${arg#*=} ;;
 	aloop.tests=*) tests=${arg#*=} ;;
 	aloop.bench_seconds=*) bench_seconds=${arg#*=} ;;
+	aloop.kernel=*) ALOOP_KERNEL=${arg#*=} ;;
 	esac
 done
 set +f
+export ALOOP_KERNEL
 
 res=/dev/ttyS1
 [ -c "$res" ] || res=/dev/console
@@ -45,7 +50,7 @@ res=/dev/ttyS1
 stty -F "$res" -echo 2>/dev/null
 exec 3>"$res"
 
-echo "aloop-vm: kernel $(uname -r), mode $mode${tests:+, tests $tests}"
+echo "aloop-vm: kernel $(uname -r)${ALOOP_KERNEL:+ ($ALOOP_KERNEL)}, mode $mode${tests:+, tests $tests}"
 case $mode in
 check) sh /opt/aloop/guest/run.sh "$tests" >&3 2>&1 ;;
 demo) sh /opt/aloop/guest/demo.sh >&3 2>&1 ;;

@@ -16,7 +16,10 @@
 # of the same name must stay loadable by modprobe as the peer to compare with.
 #
 # Environment: ALOOP_KO (module to test, default kernel/snd-aloop.ko),
-# ALOOP_CACHE (kernel cache, see fetch-kernel.sh), ALOOP_BUILD (build/vm).
+# ALOOP_CACHE (kernel cache, see fetch-kernel.sh), ALOOP_KROOT (the kernel's
+# directory, default $ALOOP_CACHE/kernel/KVER; build-kernel.sh's for the
+# patched kernel), ALOOP_FIXTURES (where the built test/fixtures/*.ko are,
+# default test/fixtures), ALOOP_BUILD (build/vm).
 
 set -euo pipefail
 
@@ -24,7 +27,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 vm=$top/test/vm
 kver=${1:-}
 [ -n "$kver" ] || kver=$("$vm/fetch-kernel.sh" | tail -n1)
-kdir=${ALOOP_CACHE:-/var/cache/aloop-test}/kernel/$kver
+kdir=${ALOOP_KROOT:-${ALOOP_CACHE:-/var/cache/aloop-test}/kernel/$kver}
 out=${ALOOP_BUILD:-$top/build/vm}
 ko=${ALOOP_KO:-$top/kernel/snd-aloop.ko}
 bins=$top/build/test/bin
@@ -32,7 +35,7 @@ bins=$top/build/test/bin
 log() { echo "mkinitramfs: $*" >&2; }
 die() { log "$*"; exit 1; }
 
-[ -e "$kdir/.complete" ] || die "no cached kernel $kver; run test/vm/fetch-kernel.sh"
+[ -e "$kdir/.complete" ] || die "no cached kernel $kver in $kdir; run test/vm/fetch-kernel.sh"
 [ -e "$ko" ] || die "$ko not found: build it first (make module)"
 mkdir -p "$out"
 
@@ -162,7 +165,7 @@ modinfo "$ko" >"$ov/opt/aloop/snd-aloop.modinfo"
 modinfo -F depends "$ko" >"$ov/opt/aloop/snd-aloop.depends"
 cp -a "$top/test/guest/." "$ov/opt/aloop/guest/"
 # Test-only modules (make fixtures), each with the modules it depends on.
-for f in "$top"/test/fixtures/*.ko; do
+for f in "${ALOOP_FIXTURES:-$top/test/fixtures}"/*.ko; do
 	[ -e "$f" ] || continue
 	name=${f##*/}
 	mkdir -p "$ov/opt/aloop/fixtures"
@@ -178,4 +181,5 @@ cat "$base" "$out/overlay.cpio.gz" >"$out/initramfs.cpio.gz.tmp"
 mv "$out/initramfs.cpio.gz.tmp" "$out/initramfs.cpio.gz"
 # run-vm.sh boots the kernel the image was made for.
 echo "$kver" >"$out/kver"
+echo "$kdir" >"$out/kroot"
 log "$out/initramfs.cpio.gz ($(du -h "$out/initramfs.cpio.gz" | cut -f1))"

@@ -31,7 +31,9 @@ out=${ALOOP_BUILD:-$top/build/vm}
 initrd=$out/initramfs.cpio.gz
 [ -e "$initrd" ] || { echo "run-vm: $initrd missing (test/vm/mkinitramfs.sh)" >&2; exit 1; }
 kver=$(cat "$out/kver")
-kernel=${ALOOP_CACHE:-/var/cache/aloop-test}/kernel/$kver/boot/vmlinuz-$kver
+kroot=${ALOOP_CACHE:-/var/cache/aloop-test}/kernel/$kver
+[ ! -e "$out/kroot" ] || kroot=$(cat "$out/kroot")
+kernel=$kroot/boot/vmlinuz-$kver
 
 case $mode in
 check) limit=${ALOOP_VM_TIMEOUT:-2400} ;;

@@ -10,14 +10,14 @@
  * it.  With several foreign substreams in the group, the first one in the
  * group's order is followed.
  *
- * Where the link is looked at: a kernel with the link_changed PCM op
- * (kernel/patches/) calls us whenever the group changes, with the group
- * stable and sleeping allowed.  A stock kernel has no such call, so the
- * group is looked at in prepare, where the PCM core holds the link rwsem
- * and the group cannot change: alsa-lib's multi plugin and JACK2 link
- * after hw_params and before prepare, which this covers.  hw_free and
- * close drop the link.  On a stock kernel a link made after prepare, or
- * an unlink with the streams left prepared, is seen at the next prepare.
+ * Where the link is looked at: prepare, where the PCM core holds the link
+ * rwsem and the group cannot change; alsa-lib's multi plugin and JACK2
+ * link after hw_params and before prepare, which this covers on any
+ * kernel.  A kernel with the link_changed PCM op (kernel/patches/) also
+ * calls us whenever the group changes, with the group stable and sleeping
+ * allowed, so links and unlinks at any other time are followed at once.
+ * On a stock kernel a link made after prepare, or an unlink, is seen at
+ * the next prepare.  hw_free and close drop the link on both.
  */
 #include <linux/string.h>
 

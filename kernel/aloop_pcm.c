@@ -236,10 +236,12 @@ static int aloop_prepare(struct snd_pcm_substream *substream)
 {
 	struct aloop_stream *s = stream_of(substream);
 
-#ifndef ALOOP_HAVE_LINK_CHANGED
-	/* the PCM core holds the link rwsem: the group is stable here */
+	/*
+	 * The PCM core holds the link rwsem: the group is stable here.  Also
+	 * with the link_changed op: a link that outlived hw_free is followed
+	 * again.
+	 */
 	aloop_link_check(s);
-#endif
 	aloop_cable_reset(s);
 	return 0;
 }

@@ -7,21 +7,24 @@
 #   make check      build everything for the VM's kernels, boot each, run
 #                   the tests in test/guest/tests/ (TESTS=GLOB[,GLOB] for
 #                   some) and report on all of them together
+#   make check-debug  the same on the debug kernel (KERNELS=debug)
+#   make check-rt   the same on Debian's PREEMPT_RT kernel (KERNELS=rt)
 #   make demo       boot the VM and run test/guest/demo.sh
 #   make shell      boot the VM into an interactive shell (Ctrl-a x quits)
 #   make bench      clock-quality benchmark in the VM, results in
 #                   build/bench/ (BENCH_SECONDS=N per configuration)
 #   make clean
-# W=1 and C=1 are passed on to kbuild.  KERNELS= chooses the VM kernels:
-#   stock    Debian's own kernel, FLAVOUR=rt-amd64 for its PREEMPT_RT one
+# W=1 and C=1 are passed on to kbuild.  KERNELS= chooses the VM kernels
+# (test/vm/prepare.sh):
+#   stock    Debian's own kernel
+#   rt       Debian's PREEMPT_RT kernel
 #   patched  linux-source-6.1 with kernel/patches/ and the debug options of
 #            test/vm/patched.config (test/vm/build-kernel.sh, cached)
-#   kasan    the same plus KASAN and kmemleak (test/vm/kasan.config); slow
-# check runs them in the order given (default: stock patched); demo and
-# shell boot the first.
+#   debug    the same plus KASAN and kmemleak (test/vm/debug.config); slow
+# check runs them in the order given (default: stock patched); demo, shell
+# and bench boot the first.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
-FLAVOUR ?= amd64
 TESTS ?=
 KERNELS ?= stock patched
 
@@ -32,18 +35,15 @@ TEST_BINS := $(patsubst test/src/%.c,$(BUILD)/test/bin/%,$(TEST_SRCS))
 TEST_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2
 TEST_LDLIBS := -lasound -lm -lpthread
 
-# Where each kernel's VM image, logs and results go; the config fragments
-# of the kernels built by build-kernel.sh.
-VMDIR_stock := $(BUILD)/vm
-VMDIR_patched := $(BUILD)/vm-patched
-VMDIR_kasan := $(BUILD)/vm-kasan
-KCONFIG_patched := $(VM)/patched.config
-KCONFIG_kasan := $(VM)/patched.config $(VM)/kasan.config
+# Each kernel's VM image, module build, logs and results go to
+# build/vm-KERNEL/.
+ALL_KERNELS := stock rt patched debug
 VM_KERNEL := $(firstword $(KERNELS))
-VMDIR = $(VMDIR_$(VM_KERNEL))
+VMDIR = $(BUILD)/vm-$(VM_KERNEL)
+export KBUILD_ARGS := $(if $(W),W=$(W)) $(if $(C),C=$(C))
 
-.PHONY: all module fixtures tests deps check demo shell bench vm-prep \
-	vm-prep-stock vm-prep-patched vm-prep-kasan clean
+.PHONY: all module fixtures tests deps check check-debug check-rt demo \
+	shell bench vm-prep clean
 
 all: module
 
@@ -68,75 +68,41 @@ $(BUILD)/test/bin/%: test/src/%.c $(wildcard test/src/*.h)
 
 deps:
 	$(VM)/deps.sh --force
-	$(VM)/fetch-kernel.sh $(FLAVOUR)
+	$(VM)/fetch-kernel.sh amd64
+	$(VM)/fetch-kernel.sh rt-amd64
 
-# One recipe for Debian's kernel and one for those built here, because
-# everything depends on the kernel version that fetch-kernel.sh or
-# build-kernel.sh finds at run time.  The module is built against that
-# kernel's headers or build tree, whatever KDIR says; for a built kernel in
-# a copy under its VM directory (module/), so that kernel/snd-aloop.ko
-# stays the stock kernel's.
-vm-prep: vm-prep-$(VM_KERNEL)
-
-vm-prep-stock:
-	@$(VM)/deps.sh
-	@kver=$$($(VM)/fetch-kernel.sh $(FLAVOUR) | tail -n1) && \
-	echo "make: VM kernel $$kver" && \
-	{ $(MAKE) --no-print-directory module KDIR=/lib/modules/$$kver/build || \
-		{ echo "make: FAILED to build kernel/snd-aloop.ko for $$kver: no test ran" >&2; exit 1; }; } && \
-	{ $(MAKE) --no-print-directory fixtures KDIR=/lib/modules/$$kver/build || \
-		{ echo "make: FAILED to build the test fixtures in test/fixtures/ for $$kver: no test ran" >&2; exit 1; }; } && \
-	{ $(MAKE) --no-print-directory tests || \
-		{ echo "make: FAILED to build the test programs in test/src/: no test ran" >&2; exit 1; }; } && \
-	ALOOP_BUILD=$(CURDIR)/$(VMDIR_stock) $(VM)/mkinitramfs.sh $$kver
-
-vm-prep-patched vm-prep-kasan: vm-prep-%:
-	@$(VM)/deps.sh
-	@kroot=$$($(VM)/build-kernel.sh $(KCONFIG_$*)) || \
-		{ echo "make: FAILED to build the $* kernel: no test ran on it" >&2; exit 1; }; \
-	kver=$$(cat "$$kroot/kver") && mod=$(CURDIR)/$(VMDIR_$*)/module && \
-	echo "make: VM kernel $$kver ($*, $$kroot)" && \
-	mkdir -p "$$mod" && rm -f "$$mod"/*.[ch] && \
-	cp -p kernel/Kbuild kernel/*.[ch] "$$mod/" && \
-	{ $(MAKE) --no-print-directory -C "$$kroot/build" M="$$mod" \
-		$(if $(W),W=$(W)) $(if $(C),C=$(C)) modules || \
-		{ echo "make: FAILED to build snd-aloop.ko for $$kver: no test ran on it" >&2; exit 1; }; } && \
-	fix=$(CURDIR)/$(VMDIR_$*)/fixtures && mkdir -p "$$fix" && \
-	rm -f "$$fix"/*.[ch] && cp -p test/fixtures/Kbuild test/fixtures/*.[ch] "$$fix/" && \
-	{ $(MAKE) --no-print-directory -C "$$kroot/build" M="$$fix" \
-		$(if $(W),W=$(W)) $(if $(C),C=$(C)) modules || \
-		{ echo "make: FAILED to build the test fixtures in test/fixtures/ for $$kver: no test ran on it" >&2; exit 1; }; } && \
-	{ $(MAKE) --no-print-directory tests || \
-		{ echo "make: FAILED to build the test programs in test/src/: no test ran" >&2; exit 1; }; } && \
-	ALOOP_KROOT=$$kroot ALOOP_BUILD=$(CURDIR)/$(VMDIR_$*) \
-		ALOOP_KO=$$mod/snd-aloop.ko ALOOP_FIXTURES=$$fix \
-		$(VM)/mkinitramfs.sh $$kver
+# vm-prep: the first of KERNELS ready to boot (test/vm/prepare.sh).
+vm-prep: tests
+	@$(VM)/prepare.sh $(VM_KERNEL) $(CURDIR)/$(VMDIR)
 
 # Each kernel in turn; a kernel that cannot be prepared counts as a
-# failure in the report, the others still run.  The KASAN kernel gets more
+# failure in the report, the others still run.  The debug kernel gets more
 # time unless ALOOP_VM_TIMEOUT says otherwise.
-check:
+check: tests
 	@runs=; \
 	for k in $(KERNELS); do \
-		t=2400; \
-		case $$k in \
-		stock) d=$(VMDIR_stock) ;; \
-		patched) d=$(VMDIR_patched) ;; \
-		kasan) d=$(VMDIR_kasan); t=6000 ;; \
-		*) echo "make: unknown kernel '$$k' in KERNELS (stock, patched, kasan)" >&2; exit 2 ;; \
+		case " $(ALL_KERNELS) " in *" $$k "*) ;; \
+		*) echo "make: unknown kernel '$$k' in KERNELS ($(ALL_KERNELS))" >&2; exit 2 ;; \
 		esac; \
+		d=$(BUILD)/vm-$$k; t=2400; [ $$k != debug ] || t=6000; \
 		mkdir -p $$d && rm -f $$d/results.tap $$d/vm.status $$d/prep.failed $$d/kver; \
 		echo "make: === kernel $$k ==="; \
-		if $(MAKE) --no-print-directory vm-prep-$$k; then \
+		if $(VM)/prepare.sh $$k $(CURDIR)/$$d; then \
 			ALOOP_VM_TIMEOUT=$${ALOOP_VM_TIMEOUT:-$$t} ALOOP_BUILD=$(CURDIR)/$$d \
 				$(VM)/run-vm.sh check aloop.kernel=$$k \
 				$(if $(TESTS),'aloop.tests=$(TESTS)') || true; \
 		else \
-			echo "make vm-prep-$$k failed, see its output" >$$d/prep.failed; \
+			echo "test/vm/prepare.sh $$k failed, see its output" >$$d/prep.failed; \
 		fi; \
 		runs="$$runs $$k=$$d"; \
 	done; \
 	$(VM)/report.sh $$runs
+
+check-debug:
+	@$(MAKE) --no-print-directory check KERNELS=debug
+
+check-rt:
+	@$(MAKE) --no-print-directory check KERNELS=rt
 
 demo: vm-prep
 	@ALOOP_BUILD=$(CURDIR)/$(VMDIR) $(VM)/run-vm.sh demo aloop.kernel=$(VM_KERNEL) || true

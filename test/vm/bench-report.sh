@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # bench-report.sh [VMDIR [OUTDIR]] - turn the guest's benchmark output
-# (VMDIR/results.tap, default build/vm, written by test/guest/bench.sh)
+# (VMDIR/results.tap, default build/vm-stock, written by test/guest/bench.sh)
 # into OUTDIR (default build/bench):
 #   results.csv  one line per configuration, the fields of
 #                clockbench --header after impl,clock,ppm
@@ -16,7 +16,7 @@
 
 set -euo pipefail
 
-vm=${1:-build/vm}
+vm=${1:-build/vm-stock}
 out=${2:-build/bench}
 res=$vm/results.tap
 

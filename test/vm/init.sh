@@ -6,7 +6,7 @@
 #   aloop.tests=GLOB[,GLOB...]         only run matching test scripts
 #   aloop.bench_seconds=N              bench: seconds per configuration
 #   aloop.kernel=NAME                  which of the rig's kernels this is
-#                                      (stock, patched, kasan): $ALOOP_KERNEL
+#                                      (stock, rt, patched, debug): $ALOOP_KERNEL
 #
 # The kernel console stays on ttyS0.  Results go to ttyS1, which the host
 # captures on its own (test/vm/run-vm.sh), so kernel messages can never be

@@ -1,25 +1,26 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# mkinitramfs.sh [KVER] - build build/vm/initramfs.cpio.gz for the test VM.
+# mkinitramfs.sh [KVER] - build OUT/initramfs.cpio.gz for the test VM
+# (OUT: $ALOOP_BUILD, default build/vm-stock; test/vm/prepare.sh calls it).
 #
 # The image is two gzip'd cpio archives back to back (the kernel unpacks
 # them in order, later files win):
 #   base    busybox, alsa-utils + alsa-lib + config, shared libraries, the
 #           sound modules of the cached Debian kernel.  Slow to build, so it
-#           is cached in build/vm/ under a key of all its inputs.
+#           is cached in OUT under a key of all its inputs.
 #   overlay /init, our module as /opt/aloop/snd-aloop.ko, build/test/bin/*
 #           as /opt/aloop/bin/, test/guest/ as /opt/aloop/guest/, the
-#           test-only modules test/fixtures/*.ko as /opt/aloop/fixtures/.
+#           test-only modules (test/fixtures/, built) as /opt/aloop/fixtures/.
 #           Cheap, rebuilt every time.
 # Our module is kept out of /lib/modules on purpose: the in-tree snd-aloop.ko
 # of the same name must stay loadable by modprobe as the peer to compare with.
 #
-# Environment: ALOOP_KO (module to test, default kernel/snd-aloop.ko),
-# ALOOP_CACHE (kernel cache, see fetch-kernel.sh), ALOOP_KROOT (the kernel's
-# directory, default $ALOOP_CACHE/kernel/KVER; build-kernel.sh's for the
-# patched kernel), ALOOP_FIXTURES (where the built test/fixtures/*.ko are,
-# default test/fixtures), ALOOP_BUILD (build/vm).
+# Environment: ALOOP_BUILD (OUT), ALOOP_KO (module to test, default
+# OUT/module/snd-aloop.ko), ALOOP_FIXTURES (the built test/fixtures/*.ko,
+# default OUT/fixtures), ALOOP_CACHE (kernel cache, see fetch-kernel.sh),
+# ALOOP_KROOT (the kernel's directory, default $ALOOP_CACHE/kernel/KVER;
+# build-kernel.sh's for a built kernel).
 
 set -euo pipefail
 
@@ -28,15 +29,15 @@ vm=$top/test/vm
 kver=${1:-}
 [ -n "$kver" ] || kver=$("$vm/fetch-kernel.sh" | tail -n1)
 kdir=${ALOOP_KROOT:-${ALOOP_CACHE:-/var/cache/aloop-test}/kernel/$kver}
-out=${ALOOP_BUILD:-$top/build/vm}
-ko=${ALOOP_KO:-$top/kernel/snd-aloop.ko}
+out=${ALOOP_BUILD:-$top/build/vm-stock}
+ko=${ALOOP_KO:-$out/module/snd-aloop.ko}
 bins=$top/build/test/bin
 
 log() { echo "mkinitramfs: $*" >&2; }
 die() { log "$*"; exit 1; }
 
 [ -e "$kdir/.complete" ] || die "no cached kernel $kver in $kdir; run test/vm/fetch-kernel.sh"
-[ -e "$ko" ] || die "$ko not found: build it first (make module)"
+[ -e "$ko" ] || die "$ko not found: build it first (test/vm/prepare.sh)"
 mkdir -p "$out"
 
 # Image paths are usr-merged like Debian's: /lib -> usr/lib etc.  Files are
@@ -165,7 +166,7 @@ modinfo "$ko" >"$ov/opt/aloop/snd-aloop.modinfo"
 modinfo -F depends "$ko" >"$ov/opt/aloop/snd-aloop.depends"
 cp -a "$top/test/guest/." "$ov/opt/aloop/guest/"
 # Test-only modules (make fixtures), each with the modules it depends on.
-for f in "${ALOOP_FIXTURES:-$top/test/fixtures}"/*.ko; do
+for f in "${ALOOP_FIXTURES:-$out/fixtures}"/*.ko; do
 	[ -e "$f" ] || continue
 	name=${f##*/}
 	mkdir -p "$ov/opt/aloop/fixtures"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# report.sh [--no-tap] [[NAME=]DIR...] - judge test VM runs (DIR: build/vm).
+# report.sh [--no-tap] [[NAME=]DIR...] - judge test VM runs (DIR: build/vm-stock).
 #
 # Reads DIR/results.tap (the guest's results channel) and prints
 #   1. the TAP stream as the guest wrote it,
@@ -26,7 +26,7 @@ if [ "${1:-}" = --no-tap ]; then
 	show_tap=
 	shift
 fi
-[ $# -gt 0 ] || set -- build/vm
+[ $# -gt 0 ] || set -- build/vm-stock
 
 # Totals over all runs.
 all_passed=0

@@ -4,8 +4,8 @@
 # run-vm.sh MODE [KERNEL-CMDLINE...] - boot the test VM (QEMU, TCG).
 #
 # MODE
-#   check  run test/guest/run.sh: TAP goes to build/vm/results.tap, the
-#          kernel console to build/vm/console.log; only progress lines are
+#   check  run test/guest/run.sh: TAP goes to build/vm-stock/results.tap, the
+#          kernel console to build/vm-stock/console.log; only progress lines are
 #          shown here.  Timeout 40 min.
 #   demo   run test/guest/demo.sh, its output on this terminal (and in
 #          results.tap).  Timeout 10 min.
@@ -15,9 +15,9 @@
 # Extra arguments are appended to the kernel command line, for instance
 # aloop.tests=GLOB (see test/vm/init.sh).
 #
-# It boots the kernel build/vm/initramfs.cpio.gz was made for.
+# It boots the kernel build/vm-stock/initramfs.cpio.gz was made for.
 # Environment: ALOOP_VM_TIMEOUT (seconds, 0 = none),
-# ALOOP_BUILD (default build/vm), ALOOP_CACHE, ALOOP_QEMU_ARGS (more
+# ALOOP_BUILD (default build/vm-stock), ALOOP_CACHE, ALOOP_QEMU_ARGS (more
 # options for QEMU, split at spaces).
 #
 # KVM is never used: on our machines a KVM guest hangs after the BIOS.
@@ -27,7 +27,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 mode=${1:?usage: run-vm.sh check|demo|shell [KERNEL-CMDLINE...]}
 shift
-out=${ALOOP_BUILD:-$top/build/vm}
+out=${ALOOP_BUILD:-$top/build/vm-stock}
 initrd=$out/initramfs.cpio.gz
 [ -e "$initrd" ] || { echo "run-vm: $initrd missing (test/vm/mkinitramfs.sh)" >&2; exit 1; }
 kver=$(cat "$out/kver")

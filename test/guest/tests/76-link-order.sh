@@ -95,6 +95,20 @@ close:loop
 close:hw
 EOF
 
+# The cable's element tells control clients: a VALUE event when the cable
+# starts following the linked card (while linktest keeps the pair running).
+printf '%s\nsleep:1500\nclose:loop\nclose:hw\n' "$JACK" >/tmp/jack.steps
+out=$(timersrc wait value --cable 1 0 --timeout 10 --run "linktest $L - </tmp/jack.steps >/dev/null" 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -q '^event: value after' &&
+	[ "$(printf '%s\n' "$out" | tail -n 1)" = "$D" ]; then
+	ok "a VALUE event on the cable's element when it follows the link"
+else
+	not_ok "a VALUE event on the cable's element when it follows the link" \
+		"timersrc -> exit $rc" "$out"
+fi
+wait_for 5 sh -c "! pidof linktest >/dev/null"
+
 # shellcheck disable=SC2086
 lt "link after prepare: followed $(now_or_later "from the link" "from the next prepare")" $L - <<EOF
 open:hw

@@ -7,7 +7,7 @@
 #   make check      build everything for the VM's kernels, boot each, run
 #                   the tests in test/guest/tests/ (TESTS=GLOB[,GLOB] for
 #                   some) and report on all of them together
-#   make check-debug  the same on the debug kernel (KERNELS=debug)
+#   make check-debug  the same on the debug kernel only (KERNELS=debug)
 #   make check-rt   the same on Debian's PREEMPT_RT kernel (KERNELS=rt)
 #   make demo       boot the VM and run test/guest/demo.sh
 #   make shell      boot the VM into an interactive shell (Ctrl-a x quits)
@@ -18,15 +18,17 @@
 # (test/vm/prepare.sh):
 #   stock    Debian's own kernel
 #   rt       Debian's PREEMPT_RT kernel
-#   patched  linux-source-6.1 with kernel/patches/ and the debug options of
-#            test/vm/patched.config (test/vm/build-kernel.sh, cached)
-#   debug    the same plus KASAN and kmemleak (test/vm/debug.config); slow
-# check runs them in the order given (default: stock patched); demo, shell
-# and bench boot the first.
+#   patched  linux-source-6.1 with kernel/patches/ and the cheap debug
+#            options of test/vm/patched.config (lockdep, ...; built by
+#            test/vm/build-kernel.sh, cached)
+#   debug    the same plus KASAN and kmemleak (test/vm/debug.config)
+# check runs them in the order given (default: stock rt debug, Debian's
+# two kernels and the patched one with every checker); demo, shell and
+# bench boot the first.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 TESTS ?=
-KERNELS ?= stock patched
+KERNELS ?= stock rt debug
 
 VM := test/vm
 BUILD := build

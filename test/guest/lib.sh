@@ -10,9 +10,11 @@
 # already sourced, cwd /tmp, PATH starting with /opt/aloop/bin (programs
 # built from test/src/).  Header lines, looked for in the first 5 lines:
 #   # peer: yes    run the script twice: first IMPL=ours, then IMPL=peer
-#                  (the in-tree Debian snd-aloop)
+#                  (the in-tree Debian snd-aloop), on the stock kernel
+#                  only ($ALOOP_KERNEL stock)
 #   # timeout: N   kill the script after N seconds (default 300); a timeout
-#                  counts as a failure
+#                  counts as a failure; on the debug kernel the runner
+#                  allows four times as long
 #
 # Environment: IMPL (ours | peer), ALOOP_TEST (script name without .sh),
 # ALOOP_KO (/opt/aloop/snd-aloop.ko), ALOOP_GUEST (/opt/aloop/guest).
@@ -60,6 +62,11 @@
 #                           /proc/asound/Skew (or the id= given)
 #   skew_unload
 # Other helpers:
+#   timing_only_kernel          true on the debug kernel (KASAN, kmemleak,
+#                               lockdep under TCG: several times slower),
+#                               where a test may turn a failure that can
+#                               only be slowness (an xrun without a data
+#                               error) into a skip saying so
 #   wait_for SECS CMD...        poll CMD every 0.1 s until it succeeds
 #   gen_noise FILE BYTES        random bytes without any zero byte
 #   match_after_silence PLAYED RECORDED
@@ -246,6 +253,8 @@ skew_load() {
 skew_unload() {
 	_aloop_rmmod snd_skewcard
 }
+
+timing_only_kernel() { [ "${ALOOP_KERNEL:-}" = debug ]; }
 
 gen_noise() {
 	head -c "$2" /dev/urandom | tr '\000' '\001' >"$1"

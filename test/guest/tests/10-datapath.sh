@@ -32,6 +32,9 @@ lc() {
 	fi
 	if [ "$_lc_rc" -eq 0 ]; then
 		ok "$_lc_desc"
+	elif [ "$_lc_rc" -eq 1 ] && timing_only_kernel &&
+		printf '%s\n' "$_lc_out" | grep -q '^loopcheck: XRUN'; then
+		skip "$_lc_desc" "xrun twice on the debug kernel, no data error: $(printf '%s\n' "$_lc_out" | tail -n 1 | cut -c1-160)"
 	else
 		not_ok "$_lc_desc" "loopcheck $* -> exit $_lc_rc" "$_lc_out"
 	fi

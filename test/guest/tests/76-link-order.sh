@@ -95,19 +95,26 @@ close:loop
 close:hw
 EOF
 
-# The cable's element tells control clients: a VALUE event when the cable
-# starts following the linked card (while linktest keeps the pair running).
-printf '%s\nsleep:1500\nclose:loop\nclose:hw\n' "$JACK" >/tmp/jack.steps
-out=$(timersrc wait value --cable 1 0 --timeout 10 --run "linktest $L - </tmp/jack.steps >/dev/null" 2>&1)
-rc=$?
-if [ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -q '^event: value after' &&
-	[ "$(printf '%s\n' "$out" | tail -n 1)" = "$D" ]; then
-	ok "a VALUE event on the cable's element when it follows the link"
-else
-	not_ok "a VALUE event on the cable's element when it follows the link" \
-		"timersrc -> exit $rc" "$out"
-fi
-wait_for 5 sh -c "! pidof linktest >/dev/null"
+# The cable's element tells control clients: VALUE events on it while the
+# cable moves onto the linked card (and none on the other cable's).
+rm -f /tmp/ev.ready
+ctlevents -t 15 -r /tmp/ev.ready >/tmp/ev.log &
+evpid=$!
+wait_for 5 test -e /tmp/ev.ready
+# shellcheck disable=SC2086
+lt "the cable's element shows the linked card while events are recorded" $L - <<EOF
+$JACK
+expect:1.0:$D
+close:loop
+close:hw
+EOF
+kill "$evpid" 2>/dev/null
+wait "$evpid" 2>/dev/null
+check "a VALUE event on the cable's element (1.0) as it follows the link" \
+	grep -q "^EVENT VALUE PCM 1 0 0 'Timer Source'\$" /tmp/ev.log
+check "no VALUE event on another cable's element (1.1)" \
+	sh -c "! grep -q \"^EVENT VALUE PCM 1 1 0 'Timer Source'\" /tmp/ev.log"
+cat /tmp/ev.log
 
 # shellcheck disable=SC2086
 lt "link after prepare: followed $(now_or_later "from the link" "from the next prepare")" $L - <<EOF

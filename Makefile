@@ -22,13 +22,12 @@
 #            options of test/vm/patched.config (lockdep, ...; built by
 #            test/vm/build-kernel.sh, cached)
 #   debug    the same plus KASAN and kmemleak (test/vm/debug.config)
-# check runs them in the order given (default: stock rt debug, Debian's
-# two kernels and the patched one with every checker); demo, shell and
-# bench boot the first.
+# check runs them in the order given (default: stock patched); demo, shell
+# and bench boot the first.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 TESTS ?=
-KERNELS ?= stock rt debug
+KERNELS ?= stock patched
 
 VM := test/vm
 BUILD := build

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # build-kernel.sh [FRAGMENT...] - build a patched test kernel: Debian's
-# linux-source-6.1 with kernel/patches/ applied, configured by the config
+# linux-source-6.1 with kernel/patches/ applied (git am), configured by the config
 # fragments (default test/vm/patched.config; later ones override earlier
 # ones) merged onto x86_64 tinyconfig.
 #
@@ -100,13 +100,24 @@ run() {
 log "building the patched kernel in $dir (log: $blog)"
 log "extracting $tarball"
 run tar -xf "$tarball" -C "$dir/src" --strip-components=1
-for p in "${patches[@]}"; do
-	log "applying ${p#"$top"/}"
-	# git apply outside a repository (none above is looked for): all or
-	# nothing, like git am.
-	(cd "$dir/src" && GIT_CEILING_DIRECTORIES=$dir \
-		run git apply --whitespace=error-all "$p")
-done
+# Applied with git am, as a maintainer would: in a repository made in the
+# source tree that tracks the files the series touches (the whole tree
+# would take minutes to add for nothing), committed as they came.
+log "applying ${#patches[@]} patches with git am"
+touched=$(cat "${patches[@]}" | sed -n 's|^+++ b/||p' | sort -u)
+(
+	cd "$dir/src"
+	export GIT_CEILING_DIRECTORIES=$dir GIT_AUTHOR_NAME=linux-source-6.1 \
+		GIT_AUTHOR_EMAIL=build@localhost GIT_COMMITTER_NAME=build-kernel \
+		GIT_COMMITTER_EMAIL=build@localhost
+	run git init -q
+	# shellcheck disable=SC2086 # one path per word
+	run git add -- $touched
+	run git commit -q -m "linux-source-6.1 $(dpkg-query -W -f '${Version}' linux-source-6.1)"
+	run git am -q --whitespace=error-all "${patches[@]}"
+	# a git tree would add "+" to the kernel release (setlocalversion)
+	rm -rf .git
+)
 
 kmake() { run make -C "$dir/src" O="$dir/build" ARCH=x86_64 "$@"; }
 

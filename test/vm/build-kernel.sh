@@ -112,7 +112,7 @@ touched=$(cat "${patches[@]}" | sed -n 's|^+++ b/||p' | sort -u)
 		GIT_COMMITTER_EMAIL=build@localhost
 	run git init -q
 	# shellcheck disable=SC2086 # one path per word
-	run git add -- $touched
+	run git add -f -- $touched
 	run git commit -q -m "linux-source-6.1 $(dpkg-query -W -f '${Version}' linux-source-6.1)"
 	run git am -q --whitespace=error-all "${patches[@]}"
 	# a git tree would add "+" to the kernel release (setlocalversion)

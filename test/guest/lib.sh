@@ -12,9 +12,10 @@
 #   # peer: yes    run the script twice: first IMPL=ours, then IMPL=peer
 #                  (the in-tree Debian snd-aloop), on the stock kernel
 #                  only ($ALOOP_KERNEL stock)
-#   # timeout: N   kill the script after N seconds (default 300); a timeout
-#                  counts as a failure; on the debug kernel the runner
-#                  allows four times as long
+#   # timeout: N   kill the script after N seconds (default 300, at least
+#                  $ALOOP_TIMEOUT_MIN when that is set); a timeout counts
+#                  as a failure; on the debug kernel the runner allows four
+#                  times as long
 #
 # Environment: IMPL (ours | peer), ALOOP_TEST (script name without .sh),
 # ALOOP_KO (/opt/aloop/snd-aloop.ko), ALOOP_GUEST (/opt/aloop/guest).

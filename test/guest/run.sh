@@ -55,6 +55,10 @@ run_one() {
 	case $_t in '' | *[!0-9]*) _t=300 ;; esac
 	# KASAN, kmemleak and lockdep under TCG: everything takes longer
 	! timing_only_kernel || _t=$((_t * 4))
+	case ${ALOOP_TIMEOUT_MIN:-} in
+	'' | *[!0-9]*) ;;
+	*) [ "$_t" -ge "$ALOOP_TIMEOUT_MIN" ] || _t=$ALOOP_TIMEOUT_MIN ;;
+	esac
 	echo "# run $ALOOP_TEST [$IMPL]"
 
 	aloop_unload || diag "warning: cannot unload snd_aloop before $ALOOP_TEST"

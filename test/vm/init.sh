@@ -7,6 +7,9 @@
 #   aloop.bench_seconds=N              bench: seconds per configuration
 #   aloop.kernel=NAME                  which of the rig's kernels this is
 #                                      (stock, rt, patched, debug): $ALOOP_KERNEL
+#   aloop.env.NAME=VALUE               export NAME=VALUE to the tests
+#                                      (NAME: capitals, digits, _), e.g.
+#                                      STRESS_SECONDS for 90-stress
 #
 # The kernel console stays on ttyS0.  Results go to ttyS1, which the host
 # captures on its own (test/vm/run-vm.sh), so kernel messages can never be
@@ -39,6 +42,13 @@ for arg in $(cat /proc/cmdline); do
 	aloop.tests=*) tests=${arg#*=} ;;
 	aloop.bench_seconds=*) bench_seconds=${arg#*=} ;;
 	aloop.kernel=*) ALOOP_KERNEL=${arg#*=} ;;
+	aloop.env.*=*)
+		_kv=${arg#aloop.env.}
+		case ${_kv%%=*} in
+		*[!A-Z0-9_]* | '') echo "aloop-vm: ignoring $arg" ;;
+		*) export "${_kv%%=*}=${_kv#*=}" ;;
+		esac
+		;;
 	esac
 done
 set +f

@@ -13,6 +13,10 @@
 #   make shell      boot the VM into an interactive shell (Ctrl-a x quits)
 #   make bench      clock-quality benchmark in the VM, results in
 #                   build/bench/ (BENCH_SECONDS=N per configuration)
+#   make stress     test/guest/tests/90-stress.sh alone, for long:
+#                   STRESS_SECONDS=N (default 600), STRESS_SEED=N (default
+#                   a random one, printed), on the debug kernel unless
+#                   KERNELS= says otherwise; prints the figures per kernel
 #   make clean
 # W=1 and C=1 are passed on to kbuild.  KERNELS= chooses the VM kernels
 # (test/vm/prepare.sh):
@@ -28,6 +32,13 @@
 KDIR ?= /lib/modules/$(shell uname -r)/build
 TESTS ?=
 KERNELS ?= stock patched
+STRESS_SECONDS ?= 600
+STRESS_SEED ?=
+# make stress: the debug kernel unless KERNELS is given
+STRESS_KERNELS := $(if $(filter command line environment,$(origin KERNELS)),$(KERNELS),debug)
+# more kernel command line for the guest (test/vm/init.sh), e.g.
+# aloop.env.NAME=VALUE
+VM_ARGS ?=
 
 VM := test/vm
 BUILD := build
@@ -35,6 +46,12 @@ TEST_SRCS := $(wildcard test/src/*.c)
 TEST_BINS := $(patsubst test/src/%.c,$(BUILD)/test/bin/%,$(TEST_SRCS))
 TEST_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2
 TEST_LDLIBS := -lasound -lm -lpthread
+# The stress and fuzz programs also with ASan and UBSan (NAME.san), for
+# the guest; make lint builds and runs every program so.
+SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer -g
+TEST_SAN_BINS := $(patsubst test/src/%.c,$(BUILD)/test/bin/%.san,\
+	$(filter test/src/stress.c test/src/fuzz.c,$(TEST_SRCS)))
 
 # Each kernel's VM image, module build, logs and results go to
 # build/vm-KERNEL/.
@@ -44,7 +61,7 @@ VMDIR = $(BUILD)/vm-$(VM_KERNEL)
 export KBUILD_ARGS := $(if $(W),W=$(W)) $(if $(C),C=$(C))
 
 .PHONY: all module fixtures tests deps check check-debug check-rt demo \
-	shell bench vm-prep clean
+	shell bench stress vm-prep clean
 
 all: module
 
@@ -61,11 +78,15 @@ fixtures:
 		{ echo "make: no kernel headers in $(KDIR) (set KDIR=, or use make check)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/test/fixtures $(if $(W),W=$(W)) $(if $(C),C=$(C)) modules
 
-tests: $(TEST_BINS)
+tests: $(TEST_BINS) $(TEST_SAN_BINS)
 
 $(BUILD)/test/bin/%: test/src/%.c $(wildcard test/src/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LDLIBS)
+
+$(BUILD)/test/bin/%.san: test/src/%.c $(wildcard test/src/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(TEST_LDLIBS)
 
 deps:
 	$(VM)/deps.sh --force
@@ -91,7 +112,7 @@ check: tests
 		if $(VM)/prepare.sh $$k $(CURDIR)/$$d; then \
 			ALOOP_VM_TIMEOUT=$${ALOOP_VM_TIMEOUT:-$$t} ALOOP_BUILD=$(CURDIR)/$$d \
 				$(VM)/run-vm.sh check aloop.kernel=$$k \
-				$(if $(TESTS),'aloop.tests=$(TESTS)') || true; \
+				$(if $(TESTS),'aloop.tests=$(TESTS)') $(VM_ARGS) || true; \
 		else \
 			echo "test/vm/prepare.sh $$k failed, see its output" >$$d/prep.failed; \
 		fi; \
@@ -117,6 +138,24 @@ bench: vm-prep
 	@ALOOP_BUILD=$(CURDIR)/$(VMDIR) $(VM)/run-vm.sh bench aloop.kernel=$(VM_KERNEL) \
 		$(if $(BENCH_SECONDS),'aloop.bench_seconds=$(BENCH_SECONDS)') || true
 	@$(VM)/bench-report.sh $(VMDIR) $(BUILD)/bench
+
+# The stress alone for STRESS_SECONDS on each of KERNELS, then its
+# figures; the verdict is make check's.  The scripts and the VM get time
+# for the stress, its ASan round (a quarter) and a slow kernel.
+stress:
+	@seed='$(STRESS_SEED)'; secs='$(STRESS_SECONDS)'; \
+	[ -n "$$seed" ] || seed=$$(od -An -N4 -tu4 /dev/urandom | tr -d ' '); \
+	echo "make: stress for $$secs s, seed $$seed, kernels $(STRESS_KERNELS)"; \
+	status=0; \
+	ALOOP_VM_TIMEOUT=$$((secs * 3 + 1800)) $(MAKE) --no-print-directory check \
+		TESTS='90-stress' KERNELS='$(STRESS_KERNELS)' \
+		VM_ARGS="aloop.env.STRESS_SECONDS=$$secs aloop.env.STRESS_SEED=$$seed aloop.env.ALOOP_TIMEOUT_MIN=$$((secs * 2 + 900))" \
+		|| status=$$?; \
+	for k in $(STRESS_KERNELS); do \
+		echo "=== stress figures, kernel $$k: $$(cat $(BUILD)/vm-$$k/kver 2>/dev/null) ==="; \
+		sed -n 's/^# stress: //p' $(BUILD)/vm-$$k/tap.txt 2>/dev/null; \
+	done; \
+	exit $$status
 
 clean:
 	@if [ -d $(KDIR) ] && { [ -f kernel/Kbuild ] || [ -f kernel/Makefile ]; }; then \

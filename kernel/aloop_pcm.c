@@ -29,21 +29,29 @@
 			 SNDRV_PCM_FMTBIT_IEC958_SUBFRAME_BE | \
 			 SNDRV_PCM_FMTBIT_MU_LAW | SNDRV_PCM_FMTBIT_A_LAW)
 
+#define ALOOP_RATE_MIN		8000
+#define ALOOP_RATE_MAX		192000
+#define ALOOP_CHANNELS_MAX	32
+#define ALOOP_BUFFER_BYTES_MAX	(8 * 1024 * 1024)
+#define ALOOP_PERIOD_BYTES_MIN	64
+#define ALOOP_PERIOD_BYTES_MAX	(4 * 1024 * 1024)
+#define ALOOP_PERIODS_MAX	1024
+
 static const struct snd_pcm_hardware aloop_hardware = {
 	.info = SNDRV_PCM_INFO_INTERLEAVED | SNDRV_PCM_INFO_NONINTERLEAVED |
 		SNDRV_PCM_INFO_MMAP | SNDRV_PCM_INFO_MMAP_VALID |
 		SNDRV_PCM_INFO_PAUSE | SNDRV_PCM_INFO_RESUME,
 	.formats = ALOOP_FORMATS,
 	.rates = SNDRV_PCM_RATE_CONTINUOUS | SNDRV_PCM_RATE_8000_192000,
-	.rate_min = 8000,
-	.rate_max = 192000,
+	.rate_min = ALOOP_RATE_MIN,
+	.rate_max = ALOOP_RATE_MAX,
 	.channels_min = 1,
-	.channels_max = 32,
-	.buffer_bytes_max = 8 * 1024 * 1024,
-	.period_bytes_min = 64,
-	.period_bytes_max = 4 * 1024 * 1024,
+	.channels_max = ALOOP_CHANNELS_MAX,
+	.buffer_bytes_max = ALOOP_BUFFER_BYTES_MAX,
+	.period_bytes_min = ALOOP_PERIOD_BYTES_MIN,
+	.period_bytes_max = ALOOP_PERIOD_BYTES_MAX,
 	.periods_min = 1,
-	.periods_max = 1024,
+	.periods_max = ALOOP_PERIODS_MAX,
 };
 
 static struct aloop_cable *cable_of(struct snd_pcm_substream *substream)
@@ -107,6 +115,38 @@ static int rule_follow_other_end(struct snd_pcm_hw_params *params,
 				   &value);
 }
 
+/*
+ * The hardware's limits once more, as rules.  snd_interval_refine()
+ * compares an interval's maximum with the limit before it steps an open
+ * integer maximum down, so the empty interval (0,0) that any caller may
+ * pass comes out of the hardware constraints as [min, UINT_MAX]
+ * (sound/core/pcm_lib.c), and hw_params would have the PCM core allocate
+ * a buffer of up to 4 GiB.  Rules run after the constraints, on closed
+ * intervals, and again whenever their parameter changes.
+ */
+#define LIMIT(v, lo, hi) { .var = (v), .limit = { .min = (lo), .max = (hi) } }
+
+/* as aloop_hardware and the constraints the PCM core derives from it */
+static struct {
+	int var;
+	struct snd_interval limit;
+} hardware_limits[] = {
+	LIMIT(SNDRV_PCM_HW_PARAM_CHANNELS, 1, ALOOP_CHANNELS_MAX),
+	LIMIT(SNDRV_PCM_HW_PARAM_RATE, ALOOP_RATE_MIN, ALOOP_RATE_MAX),
+	LIMIT(SNDRV_PCM_HW_PARAM_PERIOD_BYTES, ALOOP_PERIOD_BYTES_MIN,
+	      ALOOP_PERIOD_BYTES_MAX),
+	LIMIT(SNDRV_PCM_HW_PARAM_PERIODS, 1, ALOOP_PERIODS_MAX),
+	LIMIT(SNDRV_PCM_HW_PARAM_BUFFER_BYTES, ALOOP_PERIOD_BYTES_MIN,
+	      ALOOP_BUFFER_BYTES_MAX),
+};
+
+static int rule_hardware_limit(struct snd_pcm_hw_params *params,
+			       struct snd_pcm_hw_rule *rule)
+{
+	return snd_interval_refine(hw_param_interval(params, rule->var),
+				   rule->private);
+}
+
 static int add_rules(struct snd_pcm_runtime *runtime, struct aloop_stream *s)
 {
 	static const int vars[] = {
@@ -122,6 +162,11 @@ static int add_rules(struct snd_pcm_runtime *runtime, struct aloop_stream *s)
 		err = snd_pcm_hw_rule_add(runtime, 0, vars[i],
 					  rule_follow_other_end, s,
 					  vars[i], -1);
+	for (i = 0; i < ARRAY_SIZE(hardware_limits) && err >= 0; i++)
+		err = snd_pcm_hw_rule_add(runtime, 0, hardware_limits[i].var,
+					  rule_hardware_limit,
+					  &hardware_limits[i].limit,
+					  hardware_limits[i].var, -1);
 	return err < 0 ? err : 0;
 }
 

@@ -1015,7 +1015,7 @@ static int write_file(const char *path, const char *text)
 static int read_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY);
-	ssize_t n, total = 0;
+	ssize_t n = 0, total = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -1255,7 +1255,8 @@ static int parse_item(const char *name, struct item *it)
 	char dir[16], check[NAME_LEN];
 
 	memset(it, 0, sizeof(*it));
-	snprintf(it->name, sizeof(it->name), "%s", name);
+	snprintf(it->name, sizeof(it->name), "%.*s", (int)sizeof(it->name) - 1,
+		 name);
 	if (sscanf(name, "%15s %u.%u %15s", it->id, &it->device, &it->sub,
 		   dir) != 4)
 		return 0;

@@ -167,7 +167,7 @@ static int add_rules(struct snd_pcm_runtime *runtime, struct aloop_stream *s)
 					  rule_hardware_limit,
 					  &hardware_limits[i].limit,
 					  hardware_limits[i].var, -1);
-	return err < 0 ? err : 0;
+	return min(err, 0);
 }
 
 static int aloop_open(struct snd_pcm_substream *substream)

@@ -13,6 +13,9 @@
 #   make shell      boot the VM into an interactive shell (Ctrl-a x quits)
 #   make bench      clock-quality benchmark in the VM, results in
 #                   build/bench/ (BENCH_SECONDS=N per configuration)
+#   make lint       checkpatch --strict, sparse, W=1, coccinelle on the
+#                   kernel code, the test programs under ASan and UBSan
+#                   (test/lint.sh); fails on any finding
 #   make stress     test/guest/tests/90-stress.sh alone, for long:
 #                   STRESS_SECONDS=N (default 600), STRESS_SEED=N (default
 #                   a random one, printed), on the debug kernel unless
@@ -61,7 +64,7 @@ VMDIR = $(BUILD)/vm-$(VM_KERNEL)
 export KBUILD_ARGS := $(if $(W),W=$(W)) $(if $(C),C=$(C))
 
 .PHONY: all module fixtures tests deps check check-debug check-rt demo \
-	shell bench stress vm-prep clean
+	shell bench stress lint vm-prep clean
 
 all: module
 
@@ -138,6 +141,9 @@ bench: vm-prep
 	@ALOOP_BUILD=$(CURDIR)/$(VMDIR) $(VM)/run-vm.sh bench aloop.kernel=$(VM_KERNEL) \
 		$(if $(BENCH_SECONDS),'aloop.bench_seconds=$(BENCH_SECONDS)') || true
 	@$(VM)/bench-report.sh $(VMDIR) $(BUILD)/bench
+
+lint:
+	@test/lint.sh
 
 # The stress alone for STRESS_SECONDS on each of KERNELS, then its
 # figures; the verdict is make check's.  The scripts and the VM get time

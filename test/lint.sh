@@ -24,8 +24,8 @@
 # (/usr/src/linux-source-6.1.tar.xz), whose scripts/ is extracted once to
 # ${ALOOP_CACHE:-/var/cache/aloop-test}/lint/linux-source-VERSION/ (about
 # 20 s).  The kernels are the rig's: test/vm/fetch-kernel.sh for Debian's
-# headers, test/vm/build-kernel.sh for the patched one (cached; built if
-# missing, 5 to 7 minutes).  It installs sparse, coccinelle and ocaml-nox
+# headers, test/vm/build-kernel.sh for the patched one, as make check
+# builds it (cached; built if missing, 5 to 7 minutes).  It installs sparse, coccinelle and ocaml-nox
 # (coccinelle's OCaml scripts) when missing.
 #
 # Output: one line per step, "lint: STEP: ok" or the findings, then
@@ -83,8 +83,8 @@ fi
 
 kver=$("$vm/fetch-kernel.sh" amd64 2>/dev/null | tail -n1) && [ -d "/lib/modules/$kver/build" ] ||
 	die "no headers of Debian's kernel (test/vm/fetch-kernel.sh amd64)"
-kroot=$("$vm/build-kernel.sh" "$vm/patched.config" | tail -n1) && [ -d "$kroot/build" ] ||
-	die "no patched kernel (test/vm/build-kernel.sh)"
+kroot=$("$vm/build-kernel.sh" "$vm/patched.config" | tail -n1) &&
+	[ -d "$kroot/build" ] || die "no patched kernel (test/vm/build-kernel.sh)"
 
 cd "$top" || exit 1
 mapfile -t csrc < <(git ls-files 'kernel/*.[ch]' 'test/fixtures/*.[ch]')

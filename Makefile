@@ -3,6 +3,17 @@
 #   make [module]   build kernel/snd-aloop.ko for the running kernel (KDIR=)
 #   make fixtures   build the test-only modules in test/fixtures/ (KDIR=)
 #   make tests      build test/src/*.c into build/test/bin/
+#   make helper     build the aloop-timer helper (udev/) into build/udev/
+#   make install    install the helper, its man page, the udev rule, the
+#                   systemd unit and the alsactl init profile (DESTDIR=,
+#                   PREFIX=/usr/local; BINDIR, MANDIR, UDEVDIR,
+#                   SYSTEMDUNITDIR, ALSAINITDIR=/usr/share/alsa/init)
+#   make uninstall  remove what install installed (same variables)
+#   make dkms-install    register kernel/ with DKMS, build and install it
+#                   for KVER= (default: the running kernel) over the
+#                   in-tree module (updates/); dkms-uninstall removes it.
+#                   DKMS_FLAGS= and DKMS_SRCTREE= (default /usr/src) are
+#                   for scratch trees (the tests use them)
 #   make deps       install the Debian packages and fetch the VM's kernel
 #   make check      build everything for the VM's kernels, boot each, run
 #                   the tests in test/guest/tests/ (TESTS=GLOB[,GLOB] for
@@ -56,6 +67,33 @@ SAN_CFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 TEST_SAN_BINS := $(patsubst test/src/%.c,$(BUILD)/test/bin/%.san,\
 	$(filter test/src/stress.c test/src/fuzz.c,$(TEST_SRCS)))
 
+# The version of the module (DKMS) and of the helper.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' kernel/dkms.conf)
+
+# make install
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UDEVDIR ?= $(PREFIX)/lib/udev
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# alsactl reads its init profiles from here only, whatever the prefix
+ALSAINITDIR ?= /usr/share/alsa/init
+HELPER := $(BUILD)/udev/aloop-timer
+HELPER_CFLAGS := $(TEST_CFLAGS) -DALOOP_VERSION='"$(VERSION)"'
+HELPER_LDLIBS := -lasound -ludev
+# what install puts where, from udev/ and alsactl-profiles/
+INSTALLED := $(BINDIR)/aloop-timer $(MANDIR)/man1/aloop-timer.1 \
+	$(UDEVDIR)/rules.d/85-aloop-timer.rules \
+	$(SYSTEMDUNITDIR)/aloop-timer-apply@.service \
+	$(ALSAINITDIR)/preinit/50-aloop-timer.conf
+
+# make dkms-install
+KVER ?= $(shell uname -r)
+DKMS_SRCTREE ?= /usr/src
+DKMS_FLAGS ?=
+DKMS := dkms $(DKMS_FLAGS)
+DKMS_SRC := $(DKMS_SRCTREE)/snd-aloop-$(VERSION)
+
 # Each kernel's VM image, module build, logs and results go to
 # build/vm-KERNEL/.
 ALL_KERNELS := stock rt patched debug
@@ -63,8 +101,9 @@ VM_KERNEL := $(firstword $(KERNELS))
 VMDIR = $(BUILD)/vm-$(VM_KERNEL)
 export KBUILD_ARGS := $(if $(W),W=$(W)) $(if $(C),C=$(C))
 
-.PHONY: all module fixtures tests deps check check-debug check-rt demo \
-	shell bench stress lint vm-prep clean
+.PHONY: all module fixtures tests helper install uninstall dkms-install \
+	dkms-uninstall deps check check-debug check-rt demo shell bench stress \
+	lint vm-prep clean
 
 all: module
 
@@ -90,6 +129,52 @@ $(BUILD)/test/bin/%: test/src/%.c $(wildcard test/src/*.h)
 $(BUILD)/test/bin/%.san: test/src/%.c $(wildcard test/src/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(SAN_CFLAGS) -o $@ $< $(TEST_LDLIBS)
+
+helper: $(HELPER)
+
+$(HELPER): udev/aloop-timer.c kernel/dkms.conf
+	@mkdir -p $(@D)
+	$(CC) $(HELPER_CFLAGS) -o $@ $< $(HELPER_LDLIBS)
+
+# The rule, the unit and the profile name the helper by its installed path.
+install: $(HELPER)
+	install -D -m 755 $(HELPER) $(DESTDIR)$(BINDIR)/aloop-timer
+	install -D -m 644 udev/aloop-timer.1 $(DESTDIR)$(MANDIR)/man1/aloop-timer.1
+	@for f in udev/85-aloop-timer.rules:$(UDEVDIR)/rules.d \
+		udev/aloop-timer-apply@.service:$(SYSTEMDUNITDIR) \
+		alsactl-profiles/50-aloop-timer.conf:$(ALSAINITDIR)/preinit; do \
+		src=$${f%%:*}.in; dir=$(DESTDIR)$${f#*:}; \
+		echo "install $$src -> $$dir/$${src##*/}" | sed 's/\.in$$//'; \
+		mkdir -p "$$dir" && \
+		sed 's|@BINDIR@|$(BINDIR)|g' "$$src" >"$$dir/.tmp.$$$$" && \
+		chmod 644 "$$dir/.tmp.$$$$" && \
+		mv "$$dir/.tmp.$$$$" "$$dir/$$(basename "$$src" .in)" || exit 1; \
+	done
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(ALSAINITDIR)/preinit 2>/dev/null
+
+# Over the in-tree module: DKMS installs into updates/ (dkms.conf), which
+# depmod searches first.  A version already registered is replaced.
+dkms-install:
+	@command -v dkms >/dev/null || \
+		{ echo "make: dkms is not installed (apt-get install dkms)" >&2; exit 1; }
+	@test -d /lib/modules/$(KVER)/build || \
+		{ echo "make: no headers for $(KVER) (apt-get install linux-headers-$(KVER)), or set KVER=" >&2; exit 1; }
+	@$(DKMS) remove -m snd-aloop -v $(VERSION) --all >/dev/null 2>&1 || true
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -p kernel/Kbuild kernel/*.[ch] kernel/dkms.conf $(DKMS_SRC)/
+	$(DKMS) add -m snd-aloop -v $(VERSION)
+	$(DKMS) build -m snd-aloop -v $(VERSION) -k $(KVER)
+	$(DKMS) install -m snd-aloop -v $(VERSION) -k $(KVER)
+
+dkms-uninstall:
+	@command -v dkms >/dev/null || \
+		{ echo "make: dkms is not installed" >&2; exit 1; }
+	$(DKMS) remove -m snd-aloop -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
 
 deps:
 	$(VM)/deps.sh --force

@@ -53,6 +53,8 @@ build() {
 	mkdir -p "$dst"
 	rm -f "$dst"/*.[ch] "$dst"/Kbuild
 	cp -p "$top/$1"/Kbuild "$top/$1"/*.[ch] "$dst/"
+	# kernel/Kbuild takes the module's version from dkms.conf
+	[ ! -e "$top/$1/dkms.conf" ] || cp -p "$top/$1/dkms.conf" "$dst/"
 	# shellcheck disable=SC2086 # KBUILD_ARGS is a list of words
 	make --no-print-directory -C "$kdir" M="$dst" ${KBUILD_ARGS:-} modules ||
 		die "building $1/ for $kver failed: no test ran on $name"

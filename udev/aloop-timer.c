@@ -219,11 +219,15 @@ static int read_choice(struct card *c, char *name, size_t size)
 static int card_open(int number, struct card *c)
 {
 	snd_ctl_card_info_t *info;
-	char dev[16];
+	char dev[32];
 	int err;
 
 	memset(c, 0, sizeof(*c));
 	snd_ctl_card_info_alloca(&info);
+	/* alsa-lib's "hw:N" says only "no such card" when it may not open it */
+	snprintf(dev, sizeof(dev), "/dev/snd/controlC%d", number);
+	if (access(dev, R_OK) && (errno == EACCES || errno == EPERM))
+		return -errno;
 	snprintf(dev, sizeof(dev), "hw:%d", number);
 	err = snd_ctl_open(&c->ctl, dev, 0);
 	if (err < 0) {
@@ -409,15 +413,63 @@ static void cards_free(struct cards *cs)
 	memset(cs, 0, sizeof(*cs));
 }
 
-/* "N", "hw:N" or a card id to a card number; -ENODEV if there is none. */
+/*
+ * The cards and their drivers from /proc/asound/cards, whose lines are
+ * " N [ID             ]: DRIVER - SHORTNAME": unlike snd_card_next(),
+ * which skips the cards whose control device cannot be opened, it lists
+ * them all, so a loopback card the user may not open is told apart from
+ * none.  Returns the number of cards put in @numbers and @loop (whether
+ * the driver is the loopback's), at most @max.
+ */
+static int proc_cards(int *numbers, bool *loop, int max)
+{
+	char line[256], *p;
+	FILE *f = fopen("/proc/asound/cards", "r");
+	int n, count = 0;
+
+	if (!f)
+		return 0;
+	while (count < max && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%d [", &n) != 1)
+			continue;
+		p = strstr(line, "]: ");
+		numbers[count] = n;
+		loop[count++] = p && !strncmp(p + 3, DRIVER " - ",
+					      strlen(DRIVER " - "));
+	}
+	fclose(f);
+	return count;
+}
+
+/*
+ * "N", "hw:N" or a card id to a card number; -ENODEV if there is none.
+ * From /proc/asound, which also shows the cards the user may not open.
+ */
 static int card_index(const char *name)
 {
-	int i;
+	char path[64], link[64], *end;
+	long n;
+	ssize_t len;
+	int used;
 
 	if (!strncmp(name, "hw:", 3))
 		name += 3;
-	i = snd_card_get_index(name);
-	return i < 0 ? -ENODEV : i;
+	if (!*name || strchr(name, '/'))
+		return -ENODEV;
+	errno = 0;
+	n = strtol(name, &end, 10);
+	if (!errno && !*end && n >= 0 && n < 1000) {
+		snprintf(path, sizeof(path), "/proc/asound/card%ld", n);
+		return access(path, F_OK) ? -ENODEV : (int)n;
+	}
+	snprintf(path, sizeof(path), "/proc/asound/%s", name);
+	len = readlink(path, link, sizeof(link) - 1);
+	if (len <= 0)
+		return -ENODEV;
+	link[len] = '\0';
+	if (sscanf(link, "card%ld%n", &n, &used) != 1 || link[used])
+		return -ENODEV;
+	return (int)n;
 }
 
 /*
@@ -427,30 +479,30 @@ static int card_index(const char *name)
  */
 static int find_cards(const char *name, struct cards *cs, bool need)
 {
-	int number = -1, err, ret;
+	int numbers[64], count = 1, k, ret;
+	bool loop[64] = { true };
 
 	memset(cs, 0, sizeof(*cs));
 	if (name) {
-		number = card_index(name);
-		if (number < 0) {
+		numbers[0] = card_index(name);
+		if (numbers[0] < 0) {
 			err_msg("no sound card '%s'", name);
 			return EX_NOCARD;
 		}
+	} else {
+		count = proc_cards(numbers, loop, 64);
 	}
-	for (;;) {
+	for (k = 0; k < count; k++) {
 		struct card c, *v;
 
-		if (!name) {
-			err = snd_card_next(&number);
-			if (err < 0 || number < 0)
-				break;
-		}
-		ret = card_open(number, &c);
+		if (!loop[k])
+			continue;
+		ret = card_open(numbers[k], &c);
 		if (ret < 0) {
-			if (!name && ret != -EACCES && ret != -EPERM)
-				goto next;	/* gone meanwhile */
+			if (!name && errno_status(ret) != EX_PERM)
+				continue;	/* gone meanwhile */
 			err_msg("card %d: cannot open its controls: %s",
-				number, snd_strerror(ret));
+				numbers[k], snd_strerror(ret));
 			cards_free(cs);
 			return errno_status(ret);
 		}
@@ -463,7 +515,7 @@ static int find_cards(const char *name, struct cards *cs, bool need)
 					"no loopback card");
 				return EX_NOCARD;
 			}
-			goto next;
+			continue;
 		}
 		v = realloc(cs->v, (cs->n + 1) * sizeof(*v));
 		if (!v) {
@@ -474,9 +526,6 @@ static int find_cards(const char *name, struct cards *cs, bool need)
 		}
 		cs->v = v;
 		cs->v[cs->n++] = c;
-next:
-		if (name)
-			break;
 	}
 	if (need && !cs->n) {
 		err_msg("no loopback card with a \"" CTL_NAME "\" control%s",

@@ -14,6 +14,8 @@ pkgs=(
 	make gcc libc6-dev libasound2-dev # module build, test programs
 	qemu-system-x86                   # the VM
 	busybox-static alsa-utils         # guest userland
+	libudev-dev udev tmux valgrind    # the aloop-timer helper and its tests
+	libc6-dbg ncurses-base dkms       # (valgrind needs ld.so's symbols)
 	kmod cpio gzip xz-utils zstd      # depmod, modinfo, initramfs
 	linux-source-6.1 git              # the patched kernel (build-kernel.sh)
 	flex bison bc libelf-dev libssl-dev

@@ -7,11 +7,19 @@
 # The image is two gzip'd cpio archives back to back (the kernel unpacks
 # them in order, later files win):
 #   base    busybox, alsa-utils + alsa-lib + config, shared libraries, the
-#           sound modules of the cached Debian kernel.  Slow to build, so it
+#           sound modules of the cached Debian kernel; for the userspace
+#           tests systemd-udevd and udevadm with the udev rules of the udev,
+#           systemd and alsa-utils packages, tmux with terminfo, valgrind
+#           (memcheck, and the debug symbols of ld.so that it needs) and
+#           kmod as /usr/libexec/aloop-kmod/{depmod,modprobe,modinfo}
+#           (busybox stays the default modprobe).  Slow to build, so it
 #           is cached in OUT under a key of all its inputs.
 #   overlay /init, our module as /opt/aloop/snd-aloop.ko, build/test/bin/*
 #           as /opt/aloop/bin/, test/guest/ as /opt/aloop/guest/, the
-#           test-only modules (test/fixtures/, built) as /opt/aloop/fixtures/.
+#           test-only modules (test/fixtures/, built) as /opt/aloop/fixtures/,
+#           the userspace parts as `make install DESTDIR=ALOOP_STAGE
+#           PREFIX=/usr` put them, and the DKMS build of test/vm/dkms-build.sh
+#           (ALOOP_DKMS: its status, log and module) in /opt/aloop/dkms/.
 #           Cheap, rebuilt every time.
 # Our module is kept out of /lib/modules on purpose: the in-tree snd-aloop.ko
 # of the same name must stay loadable by modprobe as the peer to compare with.
@@ -20,7 +28,8 @@
 # OUT/module/snd-aloop.ko), ALOOP_FIXTURES (the built test/fixtures/*.ko,
 # default OUT/fixtures), ALOOP_CACHE (kernel cache, see fetch-kernel.sh),
 # ALOOP_KROOT (the kernel's directory, default $ALOOP_CACHE/kernel/KVER;
-# build-kernel.sh's for a built kernel).
+# build-kernel.sh's for a built kernel), ALOOP_STAGE (an install tree,
+# default OUT/stage), ALOOP_DKMS (default OUT/dkms).
 
 set -euo pipefail
 
@@ -82,7 +91,15 @@ mkcpio() {
 	mv "$2.tmp" "$2"
 }
 
-alsa_bins="/usr/bin/aplay /usr/bin/arecord /usr/bin/amixer /usr/sbin/alsactl /usr/bin/speaker-test"
+alsa_bins="/usr/bin/aplay /usr/bin/arecord /usr/bin/amixer /usr/sbin/alsactl /usr/bin/speaker-test /usr/bin/alsamixer"
+# For the userspace tests (test/guest/tests/9*): udev, tmux, valgrind, kmod.
+udev_bins="/bin/udevadm /lib/systemd/systemd-udevd"
+tool_bins="/usr/bin/tmux /usr/bin/valgrind.bin /bin/kmod"
+valgrind_files="/usr/libexec/valgrind/memcheck-amd64-linux
+/usr/libexec/valgrind/vgpreload_core-amd64-linux.so
+/usr/libexec/valgrind/vgpreload_memcheck-amd64-linux.so
+/usr/libexec/valgrind/default.supp /usr/lib/valgrind/debian.supp"
+extra_pkgs="udev systemd alsa-utils tmux valgrind libc6-dbg kmod ncurses-base"
 busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
 
 build_base() {
@@ -108,6 +125,31 @@ build_base() {
 	put_libs "$root" $alsa_bins
 	mkdir -p "$root/usr/share"
 	cp -a /usr/share/alsa "$root/usr/share/"
+
+	# udevd with the rules its packages and alsa-utils install
+	# shellcheck disable=SC2086
+	put "$root" $udev_bins $tool_bins $valgrind_files
+	# shellcheck disable=SC2086
+	put_libs "$root" $udev_bins $tool_bins $valgrind_files
+	# shellcheck disable=SC2046
+	put "$root" $(dpkg -L udev systemd alsa-utils | grep '/udev/rules\.d/.*\.rules$')
+	mkdir -p "$root/etc/udev/rules.d" "$root/run" "$root/var/lock"
+	# valgrind's wrapper script; memcheck needs ld.so's symbols (libc6-dbg)
+	install -m 755 /usr/bin/valgrind "$root/usr/bin/valgrind"
+	for p in /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6; do
+		p=$(readelf -n "$p" | sed -n 's/.*Build ID: \(..\)\(.*\)/\1\/\2/p')
+		[ -e "/usr/lib/debug/.build-id/$p.debug" ] ||
+			die "/usr/lib/debug/.build-id/$p.debug missing (apt-get install libc6-dbg)"
+		put "$root" "/usr/lib/debug/.build-id/$p.debug"
+	done
+	# kmod's depmod and modprobe by name, next to busybox's
+	mkdir -p "$root/usr/libexec/aloop-kmod"
+	for p in depmod modprobe modinfo lsmod; do
+		ln -s /usr/bin/kmod "$root/usr/libexec/aloop-kmod/$p"
+	done
+	# terminfo for tmux and alsamixer
+	# shellcheck disable=SC2046
+	put "$root" $(dpkg -L ncurses-base | while read -r p; do [ -f "$p" ] && case $p in */terminfo/*) echo "$p" ;; esac; done)
 
 	# The whole kernel/sound tree plus what modules.dep says it needs.
 	moddir=usr/lib/modules/$kver
@@ -142,6 +184,8 @@ key=$(
 		cat "$kdir/.complete"
 		cat "$0"
 		dpkg-query -W busybox-static alsa-utils libasound2 libasound2-data libc6
+		# shellcheck disable=SC2086
+		dpkg-query -W $extra_pkgs
 	} | sha256sum | cut -c1-16
 )
 base=$out/base-$kver-$key.cpio.gz
@@ -173,6 +217,30 @@ for f in "${ALOOP_FIXTURES:-$out/fixtures}"/*.ko; do
 	strip --strip-debug -o "$ov/opt/aloop/fixtures/$name" "$f"
 	modinfo -F depends "$f" >"$ov/opt/aloop/fixtures/${name%.ko}.depends"
 done
+# The userspace parts, installed by make install DESTDIR=... PREFIX=/usr.
+stage=${ALOOP_STAGE:-$out/stage}
+if [ -d "$stage" ]; then
+	(cd "$stage" && find . -mindepth 1 -printf '%P\n') | while read -r p; do
+		dst=$ov/$(canon "$p")
+		if [ -d "$stage/$p" ]; then
+			mkdir -p "$dst"
+		else
+			mkdir -p "${dst%/*}"
+			cp -a "$stage/$p" "$dst"
+		fi
+	done
+	[ ! -d "$stage/usr/bin" ] || put_libs "$ov" "$stage"/usr/bin/*
+fi
+# The module built by DKMS (test/vm/dkms-build.sh), with its status.
+dkms=${ALOOP_DKMS:-$out/dkms}
+if [ -e "$dkms/status" ]; then
+	mkdir -p "$ov/opt/aloop/dkms"
+	cp "$dkms/status" "$ov/opt/aloop/dkms/status"
+	tail -n 40 "$dkms/log" >"$ov/opt/aloop/dkms/log" 2>/dev/null
+	if [ -e "$dkms/snd-aloop.ko" ]; then
+		cp "$dkms/snd-aloop.ko" "$ov/opt/aloop/dkms/snd-aloop.ko"
+	fi
+fi
 if [ -d "$bins" ] && [ -n "$(ls -A "$bins")" ]; then
 	cp -a "$bins/." "$ov/opt/aloop/bin/"
 	put_libs "$ov" "$bins"/*

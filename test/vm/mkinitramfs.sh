@@ -99,7 +99,7 @@ valgrind_files="/usr/libexec/valgrind/memcheck-amd64-linux
 /usr/libexec/valgrind/vgpreload_core-amd64-linux.so
 /usr/libexec/valgrind/vgpreload_memcheck-amd64-linux.so
 /usr/libexec/valgrind/default.supp /usr/lib/valgrind/debian.supp"
-extra_pkgs="udev systemd alsa-utils tmux valgrind libc6-dbg kmod ncurses-base"
+extra_pkgs="udev systemd alsa-utils tmux valgrind libc6-dbg kmod ncurses-base libc-bin"
 busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
 
 build_base() {
@@ -147,6 +147,9 @@ build_base() {
 	for p in depmod modprobe modinfo lsmod; do
 		ln -s /usr/bin/kmod "$root/usr/libexec/aloop-kmod/$p"
 	done
+	# tmux wants a UTF-8 locale: glibc's C.UTF-8 (libc-bin)
+	mkdir -p "$root/usr/lib/locale"
+	cp -a /usr/lib/locale/C.utf8 "$root/usr/lib/locale/"
 	# terminfo for tmux and alsamixer
 	# shellcheck disable=SC2046
 	put "$root" $(dpkg -L ncurses-base | while read -r p; do [ -f "$p" ] && case $p in */terminfo/*) echo "$p" ;; esac; done)

@@ -1163,6 +1163,19 @@ static void udev_event(struct watch *w, struct udev_monitor *mon)
 	udev_device_unref(dev);
 }
 
+/* Without udev events: add the loopback cards that appeared. */
+static void rescan(struct watch *w)
+{
+	int numbers[64], count, k;
+	bool loop[64];
+
+	count = proc_cards(numbers, loop, 64);
+	for (k = 0; k < count; k++)
+		if (loop[k] && numbers[k] >= 0 && numbers[k] < 32 &&
+		    !w->v[numbers[k]])
+			watch_add(w, numbers[k], true);
+}
+
 static int cmd_watch(const char *name, unsigned long count, double timeout)
 {
 	struct watch w = { .left = count };
@@ -1183,18 +1196,19 @@ static int cmd_watch(const char *name, unsigned long count, double timeout)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	/* Without a card named, follow cards as they come and go. */
+	/*
+	 * Without a card named, follow cards as they come and go: through
+	 * udev's events when udevd runs, else the kernel's, else (a kernel
+	 * without netlink) by looking at the card list every second.
+	 */
 	if (!name) {
 		udev = udev_new();
-		/* udev's events when udevd runs, else the kernel's */
 		mon = udev ? udev_monitor_new_from_netlink(udev,
 				access("/run/udev/control", F_OK) ? "kernel" : "udev") : NULL;
-		if (!mon || udev_monitor_filter_add_match_subsystem_devtype(mon, "sound", NULL) < 0 ||
-		    udev_monitor_enable_receiving(mon) < 0) {
-			err_msg("cannot follow sound cards through udev: %s",
-				strerror(errno));
-			ret = EX_FAIL;
-			goto out;
+		if (mon && (udev_monitor_filter_add_match_subsystem_devtype(mon, "sound", NULL) < 0 ||
+			    udev_monitor_enable_receiving(mon) < 0)) {
+			udev_monitor_unref(mon);
+			mon = NULL;
 		}
 	}
 	for (k = 0; k < cs.n; k++) {
@@ -1235,8 +1249,12 @@ static int cmd_watch(const char *name, unsigned long count, double timeout)
 			if (ms <= 0)
 				break;
 		}
-		if (poll(pfd, (nfds_t)n, ms) <= 0)
+		if (!name && !mon && (ms < 0 || ms > 1000))
+			ms = 1000;
+		if (poll(pfd, (nfds_t)n, ms) < 0)
 			continue;
+		if (!name && !mon)
+			rescan(&w);
 		if (mon && (pfd[0].revents & POLLIN))
 			udev_event(&w, mon);
 		for (i = 0; i < 32 && !stop; i++) {

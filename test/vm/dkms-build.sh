@@ -12,7 +12,7 @@
 #                the in-tree kernel/sound/drivers/snd-aloop.ko
 # It checks that the module lands in KVER/updates/, that kmod's modprobe
 # then picks it over the in-tree one, and that dkms-uninstall removes it;
-# the module is kept as OUT/snd-aloop.ko for the guest (test 94-dkms).
+# the module is kept as OUT/snd-aloop.ko for the guest (test 99-dkms).
 # OUT/status gets "ok" or "FAILED: why"; OUT/log the whole output.
 # Exits 0 when the status could be written (the guest test reports it).
 #

@@ -92,7 +92,7 @@ mkcpio() {
 }
 
 alsa_bins="/usr/bin/aplay /usr/bin/arecord /usr/bin/amixer /usr/sbin/alsactl /usr/bin/speaker-test /usr/bin/alsamixer"
-# For the userspace tests (test/guest/tests/9*): udev, tmux, valgrind, kmod.
+# For the userspace tests (test/guest/tests/95-* to 99-*): udev, tmux, valgrind, kmod.
 udev_bins="/bin/udevadm /lib/systemd/systemd-udevd"
 tool_bins="/usr/bin/tmux /usr/bin/valgrind.bin /bin/kmod"
 valgrind_files="/usr/libexec/valgrind/memcheck-amd64-linux

@@ -62,9 +62,9 @@ build() {
 build kernel module
 build test/fixtures fixtures
 
-# The userspace parts as make install puts them (the guest's 9* tests),
+# The userspace parts as make install puts them (the guest's tests 95 to 99),
 # and on Debian's kernels, whose headers are installed, a real DKMS build
-# (94-dkms skips on the others).
+# (99-dkms skips on the others).
 rm -rf "$out/stage" "$out/dkms"
 make --no-print-directory -C "$top" install DESTDIR="$out/stage" PREFIX=/usr >/dev/null ||
 	die "make install of the userspace parts failed: no test ran on $name"

@@ -10,7 +10,7 @@
 #
 # Exit statuses: 0 ok, 1 failure, 2 usage, 3 unknown name, 4 no loopback
 # card, 5 no permission.  `apply` is given -f (a state file of the test's
-# own); 91-alsactl uses the system one.
+# own); 96-alsactl uses the system one.
 
 AT=/usr/bin/aloop-timer
 TS="Timer Source"

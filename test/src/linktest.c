@@ -194,6 +194,28 @@ fail:
 	return err;
 }
 
+/* Parse a cable "D.S" (capture device, subdevice); returns 0 or -1. */
+static int parse_cable(const char *cable, unsigned long *dev,
+		       unsigned long *sub)
+{
+	const char *dot = strchr(cable, '.');
+	char d[16];
+
+	if (!dot || (size_t)(dot - cable) >= sizeof(d))
+		return -1;
+	snprintf(d, sizeof(d), "%.*s", (int)(dot - cable), cable);
+	return parse_uint(d, 0, 31, dev) || parse_uint(dot + 1, 0, 31, sub) ?
+	       -1 : 0;
+}
+
+/* Does a proc clock line "NAME (STATE)" name the clock @name? */
+static bool runs_on(const char *bound, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncmp(bound, name, n) && !strncmp(bound + n, " (", 2);
+}
+
 /*
  * The name of the item element Timer Source of cable "D.S" (or the
  * card-wide one for @cable NULL) shows now, into @buf.  Returns 0 or -1.
@@ -204,17 +226,11 @@ static int read_clock(snd_ctl_t *ctl, const char *cable, char *buf,
 	snd_ctl_elem_value_t *val;
 	snd_ctl_elem_info_t *info;
 	unsigned long dev = 0, sub = 0;
-	char d[16];
-	const char *dot;
 	int err;
 
-	if (cable) {
-		dot = strchr(cable, '.');
-		if (!dot || (size_t)(dot - cable) >= sizeof(d))
-			goto bad;
-		snprintf(d, sizeof(d), "%.*s", (int)(dot - cable), cable);
-		if (parse_uint(d, 0, 31, &dev) || parse_uint(dot + 1, 0, 31, &sub))
-			goto bad;
+	if (cable && parse_cable(cable, &dev, &sub)) {
+		fprintf(stderr, "linktest: bad cable '%s' (D.S)\n", cable);
+		return -1;
 	}
 	snd_ctl_elem_value_alloca(&val);
 	snd_ctl_elem_info_alloca(&info);
@@ -238,9 +254,6 @@ static int read_clock(snd_ctl_t *ctl, const char *cable, char *buf,
 		goto fail;
 	snprintf(buf, len, "%s", snd_ctl_elem_info_get_item_name(info));
 	return 0;
-bad:
-	fprintf(stderr, "linktest: bad cable '%s' (D.S)\n", cable);
-	return -1;
 fail:
 	fprintf(stderr, "linktest: reading %s " TS_NAME ": %s\n",
 		cable ? cable : "the card-wide", snd_strerror(err));
@@ -255,15 +268,11 @@ fail:
 static int bound_clock(const char *cable, char *buf, size_t len)
 {
 	unsigned long dev, sub;
-	char path[64], head[48], line[160], d[16];
-	const char *dot = strchr(cable, '.');
+	char path[64], head[48], line[160];
 	int in = 0, ret = -1;
 	FILE *f;
 
-	if (!dot || (size_t)(dot - cable) >= sizeof(d))
-		return -1;
-	snprintf(d, sizeof(d), "%.*s", (int)(dot - cable), cable);
-	if (parse_uint(d, 0, 1, &dev) || parse_uint(dot + 1, 0, 31, &sub))
+	if (parse_cable(cable, &dev, &sub) || dev > 1)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/asound/card%d/cable#%lu",
 		 card_index, dev ^ 1);
@@ -516,7 +525,6 @@ static int step(snd_ctl_t *ctl, const char *st)
 	if (!strcmp(verb, "bound")) {
 		const char *c = strchr(arg, ':');
 		char on[160];
-		size_t n;
 
 		if (!c || (size_t)(c - arg) >= sizeof(cable))
 			goto bad;
@@ -526,8 +534,7 @@ static int step(snd_ctl_t *ctl, const char *st)
 			return EXIT_FAIL;
 		}
 		printf("bound %s: %s\n", cable, on);
-		n = strlen(c + 1);
-		if (strncmp(on, c + 1, n) || strncmp(on + n, " (", 2)) {
+		if (!runs_on(on, c + 1)) {
 			printf("FAIL: cable %s runs on '%s', not on '%s'\n", cable,
 			       on, c + 1);
 			return EXIT_FAIL;
@@ -764,8 +771,7 @@ static int race(snd_ctl_t *ctl, const char *secs_arg)
 	if (bound_clock(cable, clock, sizeof(clock)))
 		return EXIT_SETUP;
 	printf("choice: %s\nbound %s: %s\n", choice, cable, clock);
-	if (strncmp(clock, choice, strlen(choice)) ||
-	    strncmp(clock + strlen(choice), " (", 2)) {
+	if (!runs_on(clock, choice)) {
 		printf("FAIL: after the race cable %s runs on '%s', the choice is '%s'\n",
 		       cable, clock, choice);
 		ret = EXIT_FAIL;

@@ -16,9 +16,11 @@
 #                with each script's Options: line, as scripts/coccicheck
 #                runs them; a line naming one of our files counts, and so
 #                does a script that fails
-#   sanitizers   every test/src/*.c built with ASan and UBSan; each program
-#                run with --help (exit 0) and with an unknown option (exit
-#                2) under ASan/UBSan with leak checking; any report counts
+#   sanitizers   every test/src/*.c and the udev helper (udev/aloop-timer.c)
+#                built with -Wall -Wextra -Werror, ASan and UBSan; each run
+#                with --help (exit 0) and an unknown option (exit 2), the
+#                helper's commands also against an absent card (exit 4),
+#                under ASan/UBSan with leak checking; any report counts
 #
 # checkpatch.pl and the .cocci scripts come from Debian's linux-source-6.1
 # (/usr/src/linux-source-6.1.tar.xz), whose scripts/ is extracted once to
@@ -58,7 +60,7 @@ step() {
 }
 
 # --- what it needs -------------------------------------------------------
-pkgs=(sparse coccinelle ocaml-nox linux-source-6.1 perl gcc libasound2-dev)
+pkgs=(sparse coccinelle ocaml-nox linux-source-6.1 perl gcc libasound2-dev libudev-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q ' installed$' ||
@@ -153,27 +155,51 @@ step "coccinelle, ${#coccis[@]} scripts of scripts/coccinelle/{api,free,iterator
 san=$build/san
 mkdir -p "$san"
 out=
+# san_build NAME SOURCE EXTRA-ARGS...: build NAME with the sanitizers
+san_build() {
+	local msg
+	msg=$(gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g \
+		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		-fno-omit-frame-pointer -o "$san/$1" "$2" "${@:3}" 2>&1) ||
+		out+="$1: build failed: $msg"$'\n'
+	[ -z "$msg" ]
+}
+# san_run NAME STATUS ARGS...: run NAME with ARGS, expect exit STATUS and
+# no sanitizer report
+san_run() {
+	local res rc
+	res=$(ASAN_OPTIONS=detect_leaks=1:exitcode=99 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98 \
+		"$san/$1" "${@:3}" </dev/null 2>&1)
+	rc=$?
+	if [ "$rc" -ne "$2" ] || printf '%s\n' "$res" | grep -q 'Sanitizer\|runtime error:'; then
+		out+="$1 ${*:3}: exit status $rc (expected $2)"$'\n'
+		out+=$(printf '%s\n' "$res" | grep -A 12 'Sanitizer\|runtime error:' | head -n 20)$'\n'
+	fi
+}
 for c in test/src/*.c; do
 	p=$(basename "$c" .c)
-	if ! msg=$(gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g \
-		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
-		-fno-omit-frame-pointer -o "$san/$p" "$c" -lasound -lm -lpthread 2>&1); then
-		out+="$p: build failed: $msg"$'\n'
-		continue
-	fi
-	for run in "--help 0" "--no-such-option 2"; do
-		set -- $run
-		res=$(ASAN_OPTIONS=detect_leaks=1:exitcode=99 \
-			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=98 \
-			"$san/$p" "$1" </dev/null 2>&1)
-		rc=$?
-		if [ "$rc" -ne "$2" ] || printf '%s\n' "$res" | grep -q 'Sanitizer\|runtime error:'; then
-			out+="$p $1: exit status $rc (expected $2)"$'\n'
-			out+=$(printf '%s\n' "$res" | grep -A 12 'Sanitizer\|runtime error:' | head -n 20)$'\n'
-		fi
-	done
+	san_build "$p" "$c" -lasound -lm -lpthread || continue
+	san_run "$p" 0 --help
+	san_run "$p" 2 --no-such-option
 done
 step "ASan+UBSan: $(ls test/src/*.c | wc -l) test programs, --help and a bad option" "$out"
+
+# The helper's version comes from the Makefile; card 31 is never there
+# (SNDRV_CARDS is 32 at most and our machines have none).
+out=
+if san_build aloop-timer udev/aloop-timer.c -DALOOP_VERSION='"lint"' -lasound -ludev; then
+	san_run aloop-timer 0 --help
+	san_run aloop-timer 0 --version
+	san_run aloop-timer 2 --no-such-option
+	san_run aloop-timer 2 frobnicate
+	san_run aloop-timer 2 set
+	for cmd in list get "set x" watch "apply --file /nonexistent"; do
+		# shellcheck disable=SC2086 # the command and its arguments
+		san_run aloop-timer 4 --card 31 $cmd
+	done
+fi
+step "ASan+UBSan: udev helper, usage errors and an absent card" "$out"
 
 log "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

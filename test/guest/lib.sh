@@ -68,6 +68,12 @@
 #                               where a test may turn a failure that can
 #                               only be slowness (an xrun without a data
 #                               error) into a skip saying so
+#   kmemleak_forget             scan with kmemleak and forget what it
+#                               reports (leaks from before: boot); run.sh
+#                               does it before the first script
+#   kmemleak_check DESC         ok if kmemleak reports nothing (two scans
+#                               6 s apart), not_ok with the report; skip
+#                               when the kernel has no kmemleak
 #   wait_for SECS CMD...        poll CMD every 0.1 s until it succeeds
 #   gen_noise FILE BYTES        random bytes without any zero byte
 #   match_after_silence PLAYED RECORDED
@@ -256,6 +262,33 @@ skew_unload() {
 }
 
 timing_only_kernel() { [ "${ALOOP_KERNEL:-}" = debug ]; }
+
+# The debug kernel's kmemleak does not scan by itself (no auto scan).
+_KMEMLEAK=/sys/kernel/debug/kmemleak
+
+kmemleak_forget() {
+	[ -w $_KMEMLEAK ] || return 0
+	echo scan >$_KMEMLEAK
+	echo clear >$_KMEMLEAK
+}
+
+kmemleak_check() {
+	if [ ! -w $_KMEMLEAK ]; then
+		skip "$1" "no kmemleak in this kernel"
+		return
+	fi
+	# an object is reported once it was unreferenced for 5 s and a scan
+	# saw it so
+	echo scan >$_KMEMLEAK
+	sleep 6
+	echo scan >$_KMEMLEAK
+	_leaks=$(cat $_KMEMLEAK)
+	if [ -z "$_leaks" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "$(printf '%s\n' "$_leaks" | head -n 80)"
+	fi
+}
 
 gen_noise() {
 	head -c "$2" /dev/urandom | tr '\000' '\001' >"$1"

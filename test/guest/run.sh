@@ -123,6 +123,9 @@ stock) peers=yes ;;
 	echo "# peer runs: only on the stock kernel, not on ${ALOOP_KERNEL}"
 	;;
 esac
+# Leaks are looked for over the whole suite (the debug kernel): not
+# those of the boot
+kmemleak_forget
 for _f in "$ALOOP_GUEST"/tests/*.sh; do
 	[ -e "$_f" ] || continue
 	_name=${_f##*/}
@@ -137,6 +140,10 @@ IMPL=ours
 aloop_unload
 dummy_unload
 skew_unload
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	ALOOP_TEST=suite
+	kmemleak_check "kmemleak: nothing leaked over the whole suite"
+fi
 
 echo "1..$(_aloop_get n)"
 echo "# $(_aloop_get ok) passed, $(_aloop_get not_ok) failed, $(_aloop_get skip) skipped;" \

@@ -18,7 +18,6 @@
 seconds=${STRESS_SECONDS:-20}
 seed=${STRESS_SEED:-1}
 kver=$(uname -r)
-KMEMLEAK=/sys/kernel/debug/kmemleak
 
 # ko NAME: the module file of the running kernel
 ko() {
@@ -62,11 +61,6 @@ run_stress() {
 	fi
 }
 
-if [ -w "$KMEMLEAK" ]; then
-	# only what leaks from now on
-	echo clear >"$KMEMLEAK"
-fi
-
 dummy_load || { not_ok "snd-dummy loads"; exit 0; }
 skew_load || { not_ok "snd-skewcard loads"; exit 0; }
 modprobe snd-hrtimer || { not_ok "snd-hrtimer loads"; exit 0; }
@@ -91,18 +85,4 @@ dummy_unload
 skew_unload
 rmmod snd_hrtimer 2>/dev/null
 
-if [ -w "$KMEMLEAK" ]; then
-	# an object is reported once it was unreferenced for 5 s and a scan
-	# saw it so
-	echo scan >"$KMEMLEAK"
-	sleep 6
-	echo scan >"$KMEMLEAK"
-	leaks=$(cat "$KMEMLEAK")
-	if [ -z "$leaks" ]; then
-		ok "kmemleak: nothing leaked"
-	else
-		not_ok "kmemleak: nothing leaked" "$(printf '%s\n' "$leaks" | head -n 80)"
-	fi
-else
-	skip "kmemleak: nothing leaked" "no kmemleak in this kernel"
-fi
+kmemleak_check "kmemleak: nothing leaked"

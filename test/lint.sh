@@ -160,9 +160,9 @@ san_build() {
 	local msg
 	msg=$(gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g \
 		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
-		-fno-omit-frame-pointer -o "$san/$1" "$2" "${@:3}" 2>&1) ||
-		out+="$1: build failed: $msg"$'\n'
-	[ -z "$msg" ]
+		-fno-omit-frame-pointer -o "$san/$1" "$2" "${@:3}" 2>&1) && return 0
+	out+="$1: build failed: $msg"$'\n'
+	return 1
 }
 # san_run NAME STATUS ARGS...: run NAME with ARGS, expect exit STATUS and
 # no sanitizer report

@@ -68,6 +68,7 @@
 #                               where a test may turn a failure that can
 #                               only be slowness (an xrun without a data
 #                               error) into a skip saying so
+#   have_kmemleak               true when the kernel has kmemleak
 #   kmemleak_forget             scan with kmemleak and forget what it
 #                               reports (leaks from before: boot); run.sh
 #                               does it before the first script
@@ -266,14 +267,16 @@ timing_only_kernel() { [ "${ALOOP_KERNEL:-}" = debug ]; }
 # The debug kernel's kmemleak does not scan by itself (no auto scan).
 _KMEMLEAK=/sys/kernel/debug/kmemleak
 
+have_kmemleak() { [ -w $_KMEMLEAK ]; }
+
 kmemleak_forget() {
-	[ -w $_KMEMLEAK ] || return 0
+	have_kmemleak || return 0
 	echo scan >$_KMEMLEAK
 	echo clear >$_KMEMLEAK
 }
 
 kmemleak_check() {
-	if [ ! -w $_KMEMLEAK ]; then
+	if ! have_kmemleak; then
 		skip "$1" "no kmemleak in this kernel"
 		return
 	fi

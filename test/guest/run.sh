@@ -140,7 +140,7 @@ IMPL=ours
 aloop_unload
 dummy_unload
 skew_unload
-if [ -w /sys/kernel/debug/kmemleak ]; then
+if have_kmemleak; then
 	ALOOP_TEST=suite
 	kmemleak_check "kmemleak: nothing leaked over the whole suite"
 fi

@@ -14,7 +14,8 @@
 #    ppm; on the system clock it drifts away by the skew (480 frames in
 #    20 s at 48 kHz: 20 s, so that the drift stands well clear of the
 #    slack; up to 120 s when it does not, as on the debug kernel, whose
-#    slow proc reads give each sample ~400 frames of slack).  The loopback's frames are frames_moved of its playback end
+#    slow proc reads give each sample ~400 frames of slack).  The
+#    loopback's frames are frames_moved of its playback end
 #    (/proc/asound/Loopback/cable#0, brought up to date by reading its PCM
 #    status first); the card's are its hw_ptr
 #    (/proc/asound/Skew/pcm0p/sub0/status), exact when it is read.  Each

@@ -38,6 +38,13 @@
 #                            output as diagnostics.  CMD runs in a subshell:
 #                            variables it sets are lost (module loads stay).
 #   check_eq DESC EXPECTED ACTUAL
+#   check_transfer DESC LOOPCHECK-ARGS...
+#                            one bit-exact transfer with loopcheck: ok if it
+#                            exits 0.  An xrun is retried once (under TCG
+#                            the guest can stall for longer than a small
+#                            buffer lasts; a real bug in the cable fails
+#                            the retry too); a second xrun without a data
+#                            error on a timing_only_kernel is a skip.
 #   diag MSG...              a "# MSG" comment line in the results
 # With IMPL=peer, results are not TAP test lines but comments
 #   # peer ok - DESC  /  # peer not ok - DESC  /  # peer skip - DESC # SKIP R
@@ -263,6 +270,26 @@ skew_unload() {
 }
 
 timing_only_kernel() { [ "${ALOOP_KERNEL:-}" = debug ]; }
+
+check_transfer() {
+	_aloop_td=$1
+	shift
+	_aloop_out=$(loopcheck "$@" 2>&1)
+	_aloop_rc=$?
+	if [ "$_aloop_rc" -eq 1 ] && printf '%s\n' "$_aloop_out" | grep -q '^loopcheck: XRUN'; then
+		diag "$_aloop_td: $(printf '%s\n' "$_aloop_out" | tail -n 1)" "retrying once"
+		_aloop_out=$(loopcheck "$@" 2>&1)
+		_aloop_rc=$?
+	fi
+	if [ "$_aloop_rc" -eq 0 ]; then
+		ok "$_aloop_td"
+	elif [ "$_aloop_rc" -eq 1 ] && timing_only_kernel &&
+		printf '%s\n' "$_aloop_out" | grep -q '^loopcheck: XRUN'; then
+		skip "$_aloop_td" "xrun twice on the debug kernel, no data error: $(printf '%s\n' "$_aloop_out" | tail -n 1 | cut -c1-160)"
+	else
+		not_ok "$_aloop_td" "loopcheck $* -> exit $_aloop_rc" "$_aloop_out"
+	fi
+}
 
 # The debug kernel's kmemleak does not scan by itself (no auto scan).
 _KMEMLEAK=/sys/kernel/debug/kmemleak

@@ -24,6 +24,7 @@
  * or a bad final state, 2 setup error.
  */
 #include <dirent.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -315,6 +316,9 @@ struct end {
 	snd_pcm_uframes_t period, buffer;
 };
 
+/* the end of the PCM operation under way, for crash_report() */
+static const struct end *cur_end;
+
 #define MAX_CHANNELS	6
 #define MAX_PERIOD	4096
 static unsigned char *scratch;	/* MAX_PERIOD frames of MAX_CHANNELS * 4 */
@@ -429,7 +433,32 @@ static int alsa_setup(snd_pcm_t *pcm)
 	return snd_pcm_hw_params_current(pcm, hw) >= 0;
 }
 
-/* hw_params as in @want; @e takes them on success. */
+/*
+ * Record in @e what alsa-lib has set up for it; 0 if nothing.  Whatever
+ * snd_pcm_hw_params() returned: a failed one may have freed the old
+ * parameters, or installed the new ones and failed only in the prepare
+ * it ends with (a member of the link group that cannot be prepared:
+ * EBADFD, EBUSY).  A transfer must use the access alsa-lib has: an mmap
+ * transfer on a PCM set up for read/write has no areas to copy to.
+ */
+static int end_record_setup(struct end *e)
+{
+	snd_pcm_hw_params_t *hw;
+	int dir = 0;
+
+	snd_pcm_hw_params_alloca(&hw);
+	if (snd_pcm_hw_params_current(e->pcm, hw) < 0 ||
+	    snd_pcm_hw_params_get_access(hw, &e->access) < 0 ||
+	    snd_pcm_hw_params_get_format(hw, &e->format) < 0 ||
+	    snd_pcm_hw_params_get_rate(hw, &e->rate, &dir) < 0 ||
+	    snd_pcm_hw_params_get_channels(hw, &e->channels) < 0 ||
+	    snd_pcm_hw_params_get_period_size(hw, &e->period, &dir) < 0 ||
+	    snd_pcm_hw_params_get_buffer_size(hw, &e->buffer) < 0)
+		return 0;
+	return 1;
+}
+
+/* hw_params as in @want */
 static int end_hw_params(struct end *e, const struct end *want)
 {
 	snd_pcm_hw_params_t *hw;
@@ -456,16 +485,7 @@ static int end_hw_params(struct end *e, const struct end *want)
 							     &buffer);
 	if (err >= 0)
 		err = snd_pcm_hw_params(e->pcm, hw);
-	if (err >= 0) {
-		e->access = want->access;
-		e->format = want->format;
-		e->rate = want->rate;
-		e->channels = want->channels;
-		e->period = period;
-		e->buffer = buffer;
-	}
-	/* a failed hw_params may have freed the old ones */
-	e->configured = alsa_setup(e->pcm);
+	e->configured = end_record_setup(e);
 	return err;
 }
 
@@ -590,6 +610,51 @@ static int end_status(struct end *e, uint64_t r)
 	}
 }
 
+/*
+ * A worker killed by a fault says what it was doing: the operation, the
+ * end as the worker recorded it and as alsa-lib has it set up, and a
+ * backtrace, each line starting "stress: " as 90-stress.sh keeps them.
+ * Not async-signal-safe, but the process is dying anyway; the signal is
+ * raised again so that the parent sees it.
+ */
+static void crash_report(int sig)
+{
+	void *frames[32];
+	int n = backtrace(frames, 32), i;
+	char **symbols;
+
+	fprintf(stderr, "stress: [%s] %s during %s\n", me_name, strsignal(sig),
+		me && me->op >= 0 ? op_names[me->op] : "no operation");
+	if (cur_end && cur_end->pcm) {
+		const struct end *e = cur_end;
+		snd_pcm_hw_params_t *hw;
+		snd_pcm_access_t access = -1;
+		snd_pcm_format_t format = SND_PCM_FORMAT_UNKNOWN;
+		unsigned int channels = 0;
+
+		snd_pcm_hw_params_alloca(&hw);
+		if (snd_pcm_hw_params_current(e->pcm, hw) >= 0) {
+			snd_pcm_hw_params_get_access(hw, &access);
+			snd_pcm_hw_params_get_format(hw, &format);
+			snd_pcm_hw_params_get_channels(hw, &channels);
+		}
+		fprintf(stderr, "stress: [%s] end %s,%u,%u %s state %s group %d; recorded: configured %d access %d format %d channels %u period %lu buffer %lu; alsa-lib: access %d format %d channels %u\n",
+			me_name, e->loop ? cfg.card : cfg.dummy, e->device,
+			e->sub, snd_pcm_stream_name(e->stream),
+			snd_pcm_state_name(snd_pcm_state(e->pcm)), e->group,
+			e->configured, (int)e->access, (int)e->format,
+			e->channels, e->period, e->buffer, (int)access,
+			(int)format, channels);
+	}
+	symbols = backtrace_symbols(frames, n);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "stress: [%s]   %s\n", me_name,
+			symbols ? symbols[i] : "?");
+	fflush(stderr);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static void pcm_worker(unsigned int index, struct rng *rng)
 {
 	struct end ends[3];	/* a loopback end, its cable's other end, dummy */
@@ -614,6 +679,7 @@ static void pcm_worker(unsigned int index, struct rng *rng)
 		for (i = 0; i < 4; i++)
 			r[i] = rnd(rng);
 		e = &ends[r[1] % 3];
+		cur_end = e;
 		o = e == &ends[2] ? &ends[0] : &ends[!(e - ends)];
 		if (!e->pcm) {
 			if (e == &ends[2]) {
@@ -1817,6 +1883,13 @@ int main(int argc, char **argv)
 		printf("stress: device %s of driver %s\n", cfg.binds[i].device,
 		       cfg.binds[i].driver);
 	fflush(stdout);
+	{
+		/* glibc loads what backtrace() needs on its first call:
+		 * not in a signal handler */
+		void *frame;
+
+		backtrace(&frame, 1);
+	}
 
 	t0 = now_mono();
 	cfg.deadline = t0 + cfg.seconds;
@@ -1864,6 +1937,10 @@ int main(int argc, char **argv)
 		}
 		if (!pid) {
 			me_name = me->kind;
+			signal(SIGSEGV, crash_report);
+			signal(SIGBUS, crash_report);
+			signal(SIGFPE, crash_report);
+			signal(SIGILL, crash_report);
 			switch (kind) {
 			case K_PCM:
 				pcm_worker(w, &rng);

@@ -130,8 +130,8 @@ cv -d 1 -s 0 "$RS" 100000 >/dev/null
 # data stays exact when both ends run shifted
 for v in 85000 115000; do
 	cv -d 1 -s 2 "$RS" "$v" >/dev/null
-	check "shift $v: data through hw:$C,0,2 stays bit-exact" \
-		loopcheck -D "hw:$C,0,2" -C "hw:$C,1,2" -f S24_3LE -c 2
+	check_transfer "shift $v: data through hw:$C,0,2 stays bit-exact" \
+		-D "hw:$C,0,2" -C "hw:$C,1,2" -f S24_3LE -c 2
 done
 cv -d 1 -s 2 "$RS" 100000 >/dev/null
 
@@ -186,8 +186,8 @@ if aloop_unload && aloop_load pcm_notify=1; then
 	check_eq "pcm_notify=1: Notify starts as 1" "1 1 1 1" "$(values "PCM Notify")"
 	slave_check 0 0 S24_3LE 32 44100 8
 	# a capture that runs while the playback starts gets the same data
-	check "pcm_notify=1: data through hw:$C,1,7 -> hw:$C,0,7 is bit-exact" \
-		loopcheck -D "hw:$C,1,7" -C "hw:$C,0,7" -f S32_LE -r 48000 -c 2 --capture-first
+	check_transfer "pcm_notify=1: data through hw:$C,1,7 -> hw:$C,0,7 is bit-exact" \
+		-D "hw:$C,1,7" -C "hw:$C,0,7" -f S32_LE -r 48000 -c 2 --capture-first
 else
 	not_ok "reloads with pcm_notify=1"
 fi

@@ -48,7 +48,7 @@ xfer() {
 	_x_play=$2
 	_x_cap=$3
 	shift 3
-	check "$_x_desc" loopcheck -D "$_x_play" -C "$_x_cap" --frames 12000 "$@"
+	check_transfer "$_x_desc" -D "$_x_play" -C "$_x_cap" --frames 12000 "$@"
 }
 
 # --- default ---------------------------------------------------------------

@@ -324,5 +324,5 @@ for seed in 1 2 3; do
 		-s hw=p:hw:Dummy,0,0 --seed "$seed" -p 256 race 8
 done
 amixer -q -c Loopback cset name='Timer Source' "$SYS"
-check "after the races the cable carries a pattern exactly" \
-	loopcheck -D hw:Loopback,0,0 -C hw:Loopback,1,0
+check_transfer "after the races the cable carries a pattern exactly" \
+	-D hw:Loopback,0,0 -C hw:Loopback,1,0

@@ -38,7 +38,7 @@ if "$KMOD/modprobe" snd-aloop; then
 		"$(sed -n 's/^version: *//p' /opt/aloop/snd-aloop.modinfo)|System clock" \
 		"$(cat /sys/module/snd_aloop/version 2>&1)|$(timersrc get 2>&1)"
 	dummy_load
-	check "it carries a cable bit-exactly (loopcheck)" loopcheck
+	check_transfer "it carries a cable bit-exactly (loopcheck)"
 	amixer -q -c Loopback cset name="$TS" "Dummy 0.0 capture"
 	check_eq "its Timer Source works" "Dummy 0.0 capture" "$(timersrc get 2>&1)"
 	aloop_unload

@@ -655,24 +655,17 @@ static void crash_report(int sig)
 		me && me->op >= 0 ? op_names[me->op] : "no operation");
 	if (cur_end && cur_end->pcm) {
 		const struct end *e = cur_end;
-		snd_pcm_hw_params_t *hw;
-		snd_pcm_access_t access = -1;
-		snd_pcm_format_t format = SND_PCM_FORMAT_UNKNOWN;
-		unsigned int channels = 0;
+		struct end now = *e;
+		int setup = end_record_setup(&now);
 
-		snd_pcm_hw_params_alloca(&hw);
-		if (snd_pcm_hw_params_current(e->pcm, hw) >= 0) {
-			snd_pcm_hw_params_get_access(hw, &access);
-			snd_pcm_hw_params_get_format(hw, &format);
-			snd_pcm_hw_params_get_channels(hw, &channels);
-		}
-		fprintf(stderr, "stress: [%s] end %s,%u,%u %s state %s group %d; recorded: configured %d access %d format %d channels %u period %lu buffer %lu; alsa-lib: access %d format %d channels %u\n",
+		fprintf(stderr, "stress: [%s] end %s,%u,%u %s state %s group %d; recorded: configured %d access %d format %d channels %u period %lu buffer %lu; alsa-lib: configured %d access %d format %d channels %u period %lu buffer %lu\n",
 			me_name, e->loop ? cfg.card : cfg.dummy, e->device,
 			e->sub, snd_pcm_stream_name(e->stream),
 			snd_pcm_state_name(snd_pcm_state(e->pcm)), e->group,
 			e->configured, (int)e->access, (int)e->format,
-			e->channels, e->period, e->buffer, (int)access,
-			(int)format, channels);
+			e->channels, e->period, e->buffer, setup,
+			(int)now.access, (int)now.format, now.channels,
+			now.period, now.buffer);
 	}
 	symbols = backtrace_symbols(frames, n);
 	for (i = 0; i < n; i++)
@@ -688,7 +681,7 @@ static void pcm_worker(unsigned int index, struct rng *rng)
 	struct end ends[3];	/* a loopback end, its cable's other end, dummy */
 	uint64_t r[4];
 	struct end *e, *o, want;
-	int op, res, i;
+	int op, res, i, setup;
 	unsigned int choice;
 
 	memset(ends, 0, sizeof(ends));
@@ -750,11 +743,11 @@ static void pcm_worker(unsigned int index, struct rng *rng)
 		 * stream).  Configure it instead.  (Raw ioctls in any state
 		 * are test/src/fuzz.c's business.)
 		 */
-		if (!alsa_setup(e->pcm) && choice > 17 &&
-		    (choice < 72 || choice > 80))
+		setup = alsa_setup(e->pcm);
+		if (!setup && choice > 17 && (choice < 72 || choice > 80))
 			choice = 6;
 		/* ... and without them it cannot stop the stream: close it */
-		if (!alsa_setup(e->pcm) && choice > 5 && choice < 18 &&
+		if (!setup && choice > 5 && choice < 18 &&
 		    snd_pcm_state(e->pcm) != SND_PCM_STATE_OPEN)
 			choice = 0;
 		switch (choice) {
